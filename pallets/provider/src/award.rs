@@ -1,0 +1,135 @@
+//! The award: which provider gets the next deployment of a type.
+//!
+//! The rule is load-balanced preference. Among the open offerings of the type whose provider
+//! the target admits and that are not excluded, that have free capacity and whose price is within
+//! the subscriber's cap, the least loaded (`in_use / capacity`) wins. Ties go to the lower price,
+//! then to the lower account id, so every node picks the same provider.
+//!
+//! Loads compare exactly (cross-multiplied in `u64`), so over many awards each provider's share
+//! follows its share of the capacity.
+
+use crate::*;
+use dinfra_primitives::{AwardTarget, Awarded, Market, MarketError};
+use frame_support::{pallet_prelude::*, traits::DefensiveSaturating};
+
+impl<T: Config> Pallet<T> {
+	/// The best offering for a new deployment, without taking its capacity.
+	///
+	/// For a named provider or a preferred list only those providers' offerings are read;
+	/// for [`AwardTarget::Any`] the type's list of offerings is, which is at most
+	/// `MaxOfferingsPerType` long.
+	pub fn best_offering(
+		deployment_type: DeploymentTypeId,
+		target: &AwardTargetOf<T>,
+		max_price_per_block: BalanceOf<T>,
+		excluded: &[T::AccountId],
+	) -> Result<(T::AccountId, OfferingOf<T>), MarketError> {
+		let ty =
+			DeploymentTypes::<T>::get(deployment_type).ok_or(MarketError::UnknownDeploymentType)?;
+		if ty.retired {
+			return Err(MarketError::DeploymentTypeRetired);
+		}
+		let consider = |best: Option<(T::AccountId, OfferingOf<T>)>, provider: &T::AccountId| {
+			if excluded.contains(provider) {
+				return best;
+			}
+			let Some(offering) = Offerings::<T>::get(provider, deployment_type) else {
+				return best;
+			};
+			if !offering.takes_award(&max_price_per_block) {
+				return best;
+			}
+			match best {
+				Some((current, current_offering)) => {
+					let wins = offering
+						.less_loaded_than(&current_offering)
+						.unwrap_or_else(|| *provider < current);
+					if wins {
+						Some((provider.clone(), offering))
+					} else {
+						Some((current, current_offering))
+					}
+				}
+				None => Some((provider.clone(), offering)),
+			}
+		};
+		let best = match target {
+			AwardTarget::Any => {
+				OfferingsByType::<T>::get(deployment_type).iter().fold(None, consider)
+			}
+			AwardTarget::Provider(provider) => consider(None, provider),
+			AwardTarget::Preferred(list) => list.iter().fold(None, consider),
+		};
+		best.ok_or(MarketError::NoEligibleOffering)
+	}
+
+	/// Takes one unit of capacity of the best offering and records the deployment on the
+	/// provider.
+	pub(crate) fn do_award(
+		deployment_type: DeploymentTypeId,
+		target: &AwardTargetOf<T>,
+		max_price_per_block: BalanceOf<T>,
+		excluded: &[T::AccountId],
+	) -> Result<Awarded<T::AccountId, BalanceOf<T>>, MarketError> {
+		let (provider, mut offering) =
+			Self::best_offering(deployment_type, target, max_price_per_block, excluded)?;
+		// `takes_award` checked that a unit is free, so this cannot pass the capacity.
+		offering.in_use = offering.in_use.saturating_add(1);
+		let price_per_block = offering.price_per_block;
+		Offerings::<T>::insert(&provider, deployment_type, offering);
+		Providers::<T>::mutate(&provider, |record| {
+			if let Some(record) = record {
+				record.active_deployments = record.active_deployments.saturating_add(1);
+			}
+		});
+		Ok(Awarded { provider, price_per_block })
+	}
+
+	/// Gives back one unit of capacity taken by an award to `provider`.
+	pub(crate) fn do_release(provider: &T::AccountId, deployment_type: DeploymentTypeId) {
+		Offerings::<T>::mutate(provider, deployment_type, |offering| match offering {
+			Some(offering) => offering.in_use.defensive_saturating_dec(),
+			None => log::error!(
+				target: LOG_TARGET,
+				"release for provider {provider:?} of type {deployment_type} without an offering",
+			),
+		});
+		Providers::<T>::mutate(provider, |record| match record {
+			Some(record) => record.active_deployments.defensive_saturating_dec(),
+			None => log::error!(target: LOG_TARGET, "release for unknown provider {provider:?}"),
+		});
+	}
+}
+
+impl<T: Config> Market<T::AccountId, BalanceOf<T>> for Pallet<T> {
+	type MaxPreferred = T::MaxPreferred;
+
+	fn ensure_accepting(deployment_type: DeploymentTypeId) -> Result<(), MarketError> {
+		match DeploymentTypes::<T>::get(deployment_type) {
+			None => Err(MarketError::UnknownDeploymentType),
+			Some(ty) if ty.retired => Err(MarketError::DeploymentTypeRetired),
+			Some(_) => Ok(()),
+		}
+	}
+
+	fn award(
+		deployment_type: DeploymentTypeId,
+		target: &AwardTargetOf<T>,
+		max_price_per_block: BalanceOf<T>,
+		excluded: &[T::AccountId],
+	) -> Result<Awarded<T::AccountId, BalanceOf<T>>, MarketError> {
+		Self::do_award(deployment_type, target, max_price_per_block, excluded)
+	}
+
+	fn release(provider: &T::AccountId, deployment_type: DeploymentTypeId) {
+		Self::do_release(provider, deployment_type)
+	}
+
+	fn award_weight() -> Weight {
+		T::WeightInfo::award(T::MaxOfferingsPerType::get())
+	}
+
+	fn release_weight() -> Weight {
+		T::WeightInfo::release()
+	}
+}

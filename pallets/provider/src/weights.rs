@@ -1,0 +1,125 @@
+//! Weights for `pallet_dinfra_provider`.
+//!
+//! The storage reads, writes and proof sizes below follow the accesses that `benchmarking.rs`
+//! exercises in each call's worst case. The ref-time figures are conservative estimates until
+//! the runtime (and with it `frame-omni-bencher`) exists; regenerate this file then with:
+//!
+//! ```text
+//! frame-omni-bencher v1 benchmark pallet --runtime dinfra_runtime.compact.compressed.wasm \
+//!   --pallet pallet_dinfra_provider --extrinsic '*' --steps 50 --repeat 20 \
+//!   --template .maintain/frame-weight-template.hbs --output pallets/provider/src/weights.rs
+//! ```
+
+#![allow(unused_parens)]
+#![allow(unused_imports)]
+#![allow(missing_docs)]
+
+use core::marker::PhantomData;
+use polkadot_sdk::frame_support::{traits::Get, weights::Weight};
+
+/// Weight functions needed for `pallet_dinfra_provider`.
+pub trait WeightInfo {
+	fn register_deployment_type() -> Weight;
+	fn retire_deployment_type() -> Weight;
+	fn register_provider() -> Weight;
+	fn update_provider() -> Weight;
+	fn unregister_provider(o: u32) -> Weight;
+	fn create_offering() -> Weight;
+	fn update_offering() -> Weight;
+	fn close_offering() -> Weight;
+	fn open_offering() -> Weight;
+	fn remove_offering() -> Weight;
+	/// An award that reads `n` offerings.
+	fn award(n: u32) -> Weight;
+	fn release() -> Weight;
+}
+
+/// Weights for `pallet_dinfra_provider` using the Substrate node and recommended hardware.
+pub struct SubstrateWeight<T>(PhantomData<T>);
+impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
+	/// Storage: `DinfraProvider::DeploymentTypeIds` (r:1 w:1), proof: 98
+	/// Storage: `DinfraProvider::NextDeploymentTypeId` (r:1 w:1), proof: 4
+	/// Storage: `Balances::Holds` (r:1 w:1), proof: 1_237 (with `MaxHolds` of the runtime)
+	/// Storage: `DinfraProvider::DeploymentTypes` (r:0 w:1), proof: 252
+	fn register_deployment_type() -> Weight {
+		Weight::from_parts(60_000_000, 3_800)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	/// Storage: `DinfraProvider::DeploymentTypes` (r:1 w:1), `DeploymentTypeIds` (r:0 w:1),
+	/// `OfferingsByType` (r:1 w:0), `Balances::Holds` (r:1 w:1)
+	fn retire_deployment_type() -> Weight {
+		Weight::from_parts(55_000_000, 68_000)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+	}
+	/// Storage: `DinfraProvider::Providers` (r:1 w:1), `Balances::Holds` (r:1 w:1)
+	fn register_provider() -> Weight {
+		Weight::from_parts(50_000_000, 4_400)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+	/// Storage: `DinfraProvider::Providers` (r:1 w:1)
+	fn update_provider() -> Weight {
+		Weight::from_parts(25_000_000, 3_300)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	/// Storage: `DinfraProvider::Providers` (r:1 w:1), `Balances::Holds` (r:1 w:1),
+	/// per offering: `Offerings` (r:1 w:1), `OfferingsByType` (r:1 w:1), `DeploymentTypes` (r:1 w:1)
+	fn unregister_provider(o: u32) -> Weight {
+		Weight::from_parts(60_000_000, 4_400)
+			.saturating_add(Weight::from_parts(30_000_000, 70_000).saturating_mul(o.into()))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(o.into())))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(o.into())))
+	}
+	/// Storage: `DinfraProvider::Providers` (r:1 w:1), `DeploymentTypes` (r:1 w:0),
+	/// `Offerings` (r:1 w:1), `OfferingsByType` (r:1 w:1), `Balances::Holds` (r:1 w:1)
+	fn create_offering() -> Weight {
+		Weight::from_parts(70_000_000, 72_000)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	/// Storage: `DinfraProvider::Offerings` (r:1 w:1)
+	fn update_offering() -> Weight {
+		Weight::from_parts(25_000_000, 3_500)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	/// Storage: `DinfraProvider::Offerings` (r:1 w:1)
+	fn close_offering() -> Weight {
+		Weight::from_parts(22_000_000, 3_500)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	/// Storage: `DinfraProvider::Offerings` (r:1 w:1)
+	fn open_offering() -> Weight {
+		Weight::from_parts(22_000_000, 3_500)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	/// Storage: `DinfraProvider::Offerings` (r:1 w:1), `Providers` (r:1 w:1),
+	/// `OfferingsByType` (r:1 w:1), `DeploymentTypes` (r:1 w:1), `Balances::Holds` (r:1 w:1)
+	fn remove_offering() -> Weight {
+		Weight::from_parts(65_000_000, 75_000)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
+	}
+	/// Storage: `DinfraProvider::DeploymentTypes` (r:1 w:0), `OfferingsByType` (r:1 w:0),
+	/// `Offerings` (r:n w:1), `Providers` (r:1 w:1)
+	fn award(n: u32) -> Weight {
+		Weight::from_parts(20_000_000, 72_000)
+			.saturating_add(Weight::from_parts(6_000_000, 3_500).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+	/// Storage: `DinfraProvider::Offerings` (r:1 w:1), `Providers` (r:1 w:1)
+	fn release() -> Weight {
+		Weight::from_parts(20_000_000, 7_000)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+}

@@ -1,0 +1,14 @@
+//! Types shared by the DINFRA pallets.
+//!
+//! - [`cid`]: the shape check for IPFS content identifiers, which name deployment-type schemas and
+//!   subscription descriptors on chain.
+//! - [`market`]: the [`market::Market`] trait through which the subscription pallet asks the
+//!   provider pallet to award a deployment to a provider and to give capacity back.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+#![deny(missing_docs)]
+
+pub mod cid;
+pub mod market;
+
+pub use market::{AwardTarget, Awarded, DeploymentTypeId, Market, MarketError};
