@@ -2,6 +2,7 @@
 //! offerings, and the award.
 
 mod award;
+mod demo;
 mod deployment_types;
 mod offerings;
 mod providers;
