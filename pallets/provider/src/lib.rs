@@ -24,7 +24,6 @@ extern crate alloc;
 
 mod award;
 mod dispatchables;
-#[cfg(any(test, feature = "try-runtime"))]
 mod invariants;
 pub mod types;
 pub mod weights;

@@ -1,0 +1,297 @@
+//! Benchmarks of every call and of each step of the per-block work, in its worst case.
+
+use super::*;
+use crate::Pallet as DinfraSubscription;
+use alloc::vec::Vec;
+use dinfra_primitives::AwardTarget;
+use frame_support::{
+	traits::{
+		fungible::{Inspect, Mutate},
+		Get,
+	},
+	weights::WeightMeter,
+	BoundedVec,
+};
+use frame_system::RawOrigin;
+use polkadot_sdk::frame_benchmarking::v2::*;
+use sp_runtime::traits::BlockNumberProvider;
+use sp_runtime::{traits::Saturating, SaturatedConversion};
+
+const CID: &[u8] = b"bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy";
+
+fn price<T: Config>() -> BalanceOf<T> {
+	10u32.into()
+}
+
+/// Enough for MinRunway blocks at `price`, many times over.
+fn funding<T: Config>() -> BalanceOf<T> {
+	DinfraSubscription::<T>::cost(price::<T>(), T::MinRunway::get()).saturating_mul(4u32.into())
+}
+
+fn funded<T: Config>(index: u32) -> T::AccountId {
+	let who: T::AccountId = account("subscriber", index, 0);
+	let needed = funding::<T>()
+		.saturating_mul(8u32.into())
+		.saturating_add(T::SubscriptionDeposit::get().saturating_mul(2u32.into()))
+		.saturating_add(T::Currency::minimum_balance());
+	T::Currency::set_balance(&who, needed);
+	who
+}
+
+/// A subscription with the longest target and descriptor, queued.
+fn queued<T: Config>(
+	ty: dinfra_primitives::DeploymentTypeId,
+	providers: &[T::AccountId],
+	index: u32,
+) -> SubscriptionId {
+	let who = funded::<T>(index);
+	let id = NextSubscriptionId::<T>::get();
+	let target = AwardTarget::Preferred(BoundedVec::truncate_from(providers.to_vec()));
+	DinfraSubscription::<T>::do_subscribe(
+		who,
+		ty,
+		BoundedVec::truncate_from(CID.to_vec()),
+		target,
+		price::<T>(),
+		funding::<T>(),
+	)
+	.expect("a funded subscription is accepted");
+	id
+}
+
+fn awarded<T: Config>(
+	ty: dinfra_primitives::DeploymentTypeId,
+	providers: &[T::AccountId],
+	index: u32,
+) -> SubscriptionId {
+	let id = queued::<T>(ty, providers, index);
+	DinfraSubscription::<T>::do_tick();
+	id
+}
+
+fn provider_of<T: Config>(id: SubscriptionId) -> T::AccountId {
+	Subscriptions::<T>::get(id).and_then(|s| s.status.provider().cloned()).expect("awarded")
+}
+
+fn endpoint<T: Config>() -> Endpoint<T> {
+	BoundedVec::truncate_from(alloc::vec![b'e'; T::MaxEndpointLength::get() as usize])
+}
+
+fn running<T: Config>(
+	ty: dinfra_primitives::DeploymentTypeId,
+	providers: &[T::AccountId],
+	index: u32,
+) -> SubscriptionId {
+	let id = awarded::<T>(ty, providers, index);
+	let provider = provider_of::<T>(id);
+	DinfraSubscription::<T>::do_report_deployment(
+		provider,
+		id,
+		DeploymentReport::Running { endpoint: endpoint::<T>() },
+	)
+	.expect("the awarded provider reports");
+	id
+}
+
+fn market<T: Config>() -> (dinfra_primitives::DeploymentTypeId, Vec<T::AccountId>) {
+	T::BenchmarkHelper::market(2, 1_000, price::<T>())
+}
+
+/// Moves the billing clock on (the relay chain's block number in the runtime).
+fn advance<T: Config>(blocks: u32) {
+	let now = DinfraSubscription::<T>::now();
+	T::BlockNumberProvider::set_block_number(now.saturating_add(blocks.into()));
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn subscribe() {
+		let (ty, providers) = market::<T>();
+		let who = funded::<T>(0);
+		let target = AwardTarget::Preferred(BoundedVec::truncate_from(providers));
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(who),
+			ty,
+			BoundedVec::truncate_from(CID.to_vec()),
+			target,
+			price::<T>(),
+			funding::<T>(),
+		);
+
+		assert_eq!(AwardQueueBounds::<T>::get().len(), 1);
+	}
+
+	#[benchmark]
+	fn top_up() {
+		let (ty, providers) = market::<T>();
+		let id = running::<T>(ty, &providers, 0);
+		advance::<T>(2);
+		let sponsor = funded::<T>(1);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(sponsor), id, funding::<T>());
+
+		assert!(Subscriptions::<T>::get(id).expect("live").balance > funding::<T>());
+	}
+
+	#[benchmark]
+	fn terminate() {
+		let (ty, providers) = market::<T>();
+		let id = running::<T>(ty, &providers, 0);
+		advance::<T>(2);
+		let subscriber = Subscriptions::<T>::get(id).expect("live").subscriber;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(subscriber), id);
+
+		assert!(!Subscriptions::<T>::contains_key(id));
+	}
+
+	#[benchmark]
+	fn report_running() {
+		let (ty, providers) = market::<T>();
+		let id = awarded::<T>(ty, &providers, 0);
+		let provider = provider_of::<T>(id);
+
+		#[extrinsic_call]
+		report_deployment(
+			RawOrigin::Signed(provider),
+			id,
+			DeploymentReport::Running { endpoint: endpoint::<T>() },
+		);
+
+		assert!(matches!(
+			Subscriptions::<T>::get(id).expect("live").status,
+			SubscriptionStatus::Running { .. }
+		));
+	}
+
+	#[benchmark]
+	fn report_failed() {
+		let (ty, providers) = market::<T>();
+		let id = awarded::<T>(ty, &providers, 0);
+		let provider = provider_of::<T>(id);
+		let reason =
+			BoundedVec::truncate_from(alloc::vec![b'r'; T::MaxReasonLength::get() as usize]);
+
+		#[extrinsic_call]
+		report_deployment(RawOrigin::Signed(provider), id, DeploymentReport::Failed { reason });
+
+		assert!(matches!(
+			Subscriptions::<T>::get(id).expect("live").status,
+			SubscriptionStatus::AwaitingAward { .. }
+		));
+	}
+
+	#[benchmark]
+	fn cancel_by_provider() {
+		let (ty, providers) = market::<T>();
+		let id = running::<T>(ty, &providers, 0);
+		advance::<T>(2);
+		let provider = provider_of::<T>(id);
+		let reason =
+			BoundedVec::truncate_from(alloc::vec![b'r'; T::MaxReasonLength::get() as usize]);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(provider), id, reason);
+
+		assert!(!Subscriptions::<T>::contains_key(id));
+	}
+
+	#[benchmark]
+	fn claim() {
+		let (ty, providers) = market::<T>();
+		let id = running::<T>(ty, &providers, 0);
+		advance::<T>(2);
+		let provider = provider_of::<T>(id);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(provider), id);
+
+		assert!(Subscriptions::<T>::get(id).expect("live").paid > 0u32.into());
+	}
+
+	/// `on_initialize` with nothing due, over `s` live subscriptions: its cost must not depend
+	/// on `s`.
+	#[benchmark]
+	fn on_initialize_idle(s: Linear<1, 200>) {
+		let (ty, providers) = T::BenchmarkHelper::market(2, s, price::<T>());
+		for i in 0..s {
+			queued::<T>(ty, &providers, i);
+		}
+		DinfraSubscription::<T>::do_tick();
+		for (id, sub) in Subscriptions::<T>::iter().collect::<Vec<_>>() {
+			if let Some(provider) = sub.status.provider() {
+				DinfraSubscription::<T>::do_report_deployment(
+					provider.clone(),
+					id,
+					DeploymentReport::Running { endpoint: endpoint::<T>() },
+				)
+				.expect("the awarded provider reports");
+			}
+		}
+		advance::<T>(1);
+		DinfraSubscription::<T>::do_tick();
+		advance::<T>(1);
+
+		#[block]
+		{
+			DinfraSubscription::<T>::do_tick();
+		}
+	}
+
+	/// One look at an empty block of the due index.
+	#[benchmark]
+	fn due_probe() {
+		let cursor = DinfraSubscription::<T>::now();
+		#[block]
+		{
+			let _ = Due::<T>::iter_key_prefix(cursor).next();
+		}
+	}
+
+	/// One expiry: the due entry of a running subscription whose funds ran out.
+	#[benchmark]
+	fn process_due_entry() {
+		let (ty, providers) = market::<T>();
+		let id = running::<T>(ty, &providers, 0);
+		let blocks: u32 = T::MinRunway::get().saturating_mul(8u32.into()).saturated_into();
+		advance::<T>(blocks);
+		let mut meter = WeightMeter::new();
+		let now = DinfraSubscription::<T>::now();
+
+		#[block]
+		{
+			DinfraSubscription::<T>::process_due(now, &mut meter);
+		}
+
+		assert!(!Subscriptions::<T>::contains_key(id));
+	}
+
+	/// One queued subscription awarded (the market's award weight is benchmarked by the
+	/// provider pallet).
+	#[benchmark]
+	fn process_award() {
+		let (ty, providers) = market::<T>();
+		let id = queued::<T>(ty, &providers, 0);
+		let mut meter = WeightMeter::new();
+		let now = DinfraSubscription::<T>::now();
+
+		#[block]
+		{
+			DinfraSubscription::<T>::process_awards(now, &mut meter);
+		}
+
+		assert!(matches!(
+			Subscriptions::<T>::get(id).expect("live").status,
+			SubscriptionStatus::Provisioning { .. }
+		));
+	}
+
+	impl_benchmark_test_suite!(DinfraSubscription, crate::mock::new_test_ext(), crate::mock::Test);
+}

@@ -1,0 +1,188 @@
+//! The work behind each call: checks first, then the writes, so that a refused call changes
+//! nothing.
+
+use crate::*;
+use dinfra_primitives::{AwardTarget, DeploymentTypeId, Market, MarketError};
+use frame_support::{
+	ensure,
+	pallet_prelude::*,
+	traits::{
+		fungible::MutateHold,
+		tokens::{Fortitude, Precision, Preservation},
+	},
+};
+use sp_runtime::traits::{Saturating, Zero};
+
+impl<T: Config> Pallet<T> {
+	pub(crate) fn do_subscribe(
+		subscriber: T::AccountId,
+		deployment_type: DeploymentTypeId,
+		descriptor_cid: DescriptorCid<T>,
+		target: AwardTargetOf<T>,
+		max_price_per_block: BalanceOf<T>,
+		funding: BalanceOf<T>,
+	) -> DispatchResult {
+		T::Market::ensure_accepting(deployment_type).map_err(|e| match e {
+			MarketError::DeploymentTypeRetired => Error::<T>::DeploymentTypeRetired,
+			_ => Error::<T>::UnknownDeploymentType,
+		})?;
+		ensure!(dinfra_primitives::cid::validate(&descriptor_cid).is_ok(), Error::<T>::InvalidCid);
+		if let AwardTarget::Preferred(list) = &target {
+			ensure!(!list.is_empty(), Error::<T>::EmptyPreferredList);
+		}
+		ensure!(
+			funding >= Self::cost(max_price_per_block, T::MinRunway::get()),
+			Error::<T>::FundingBelowMinRunway
+		);
+		let bounds = AwardQueueBounds::<T>::get();
+		ensure!(bounds.len() < u64::from(T::MaxQueueLength::get()), Error::<T>::QueueFull);
+		let id = NextSubscriptionId::<T>::get();
+		let next = id.checked_add(1).ok_or(Error::<T>::SubscriptionIdsExhausted)?;
+
+		let deposit = T::SubscriptionDeposit::get();
+		Self::hold(HoldReason::SubscriptionDeposit, &subscriber, deposit)?;
+		Self::hold(HoldReason::Funding, &subscriber, funding)?;
+
+		NextSubscriptionId::<T>::put(next);
+		Subscriptions::<T>::insert(
+			id,
+			Subscription {
+				subscriber: subscriber.clone(),
+				deployment_type,
+				descriptor_cid: descriptor_cid.clone(),
+				target,
+				max_price_per_block,
+				balance: funding,
+				deposit,
+				paid: Zero::zero(),
+				status: SubscriptionStatus::AwaitingAward { since: Self::now() },
+				failed_providers: Default::default(),
+				due_at: None,
+			},
+		);
+		Self::enqueue(id);
+		Self::deposit_event(Event::Subscribed {
+			id,
+			subscriber,
+			deployment_type,
+			descriptor_cid,
+			max_price_per_block,
+			funding,
+		});
+		Ok(())
+	}
+
+	pub(crate) fn do_top_up(
+		by: T::AccountId,
+		id: SubscriptionId,
+		amount: BalanceOf<T>,
+	) -> DispatchResult {
+		ensure!(!amount.is_zero(), Error::<T>::ZeroTopUp);
+		let mut sub = Subscriptions::<T>::get(id).ok_or(Error::<T>::UnknownSubscription)?;
+		let now = Self::now();
+		Self::settle(&mut sub, now)?;
+		let reason = HoldReason::Funding.into();
+		if by == sub.subscriber {
+			T::Currency::hold(&reason, &by, amount)?;
+		} else {
+			T::Currency::transfer_and_hold(
+				&reason,
+				&by,
+				&sub.subscriber,
+				amount,
+				Precision::Exact,
+				Preservation::Preserve,
+				Fortitude::Polite,
+			)?;
+		}
+		sub.balance = sub.balance.saturating_add(amount);
+		Self::schedule_due(id, &mut sub, now);
+		let (balance, expires_at) = (sub.balance, Self::expires_at(&sub));
+		Subscriptions::<T>::insert(id, sub);
+		Self::deposit_event(Event::ToppedUp { id, by, amount, balance, expires_at });
+		Ok(())
+	}
+
+	pub(crate) fn do_terminate(who: T::AccountId, id: SubscriptionId) -> DispatchResult {
+		let sub = Subscriptions::<T>::get(id).ok_or(Error::<T>::UnknownSubscription)?;
+		ensure!(sub.subscriber == who, Error::<T>::NotSubscriber);
+		Self::end(id, sub, TerminationReason::BySubscriber, Self::now())
+	}
+
+	pub(crate) fn do_report_deployment(
+		who: T::AccountId,
+		id: SubscriptionId,
+		report: DeploymentReportOf<T>,
+	) -> DispatchResult {
+		let mut sub = Subscriptions::<T>::get(id).ok_or(Error::<T>::UnknownSubscription)?;
+		ensure!(sub.status.provider() == Some(&who), Error::<T>::NotAwardedProvider);
+		let now = Self::now();
+		match report {
+			DeploymentReport::Failed { reason } => {
+				Self::fail_provisioning(id, sub, ProvisioningFailure::Reported { reason }, now)
+			}
+			DeploymentReport::Running { endpoint } => {
+				sub.status = match sub.status {
+					SubscriptionStatus::Provisioning { provider, price_per_block, .. } => {
+						SubscriptionStatus::Running {
+							provider,
+							price_per_block,
+							endpoint: endpoint.clone(),
+							settled_at: now,
+							low_funds_warned: false,
+						}
+					}
+					SubscriptionStatus::Running {
+						provider,
+						price_per_block,
+						settled_at,
+						low_funds_warned,
+						..
+					} => SubscriptionStatus::Running {
+						provider,
+						price_per_block,
+						endpoint: endpoint.clone(),
+						settled_at,
+						low_funds_warned,
+					},
+					SubscriptionStatus::AwaitingAward { .. } => {
+						return Err(Error::<T>::NotAwardedProvider.into())
+					}
+				};
+				Self::schedule_due(id, &mut sub, now);
+				let expires_at = Self::expires_at(&sub);
+				Subscriptions::<T>::insert(id, sub);
+				Self::deposit_event(Event::DeploymentRunning {
+					id,
+					provider: who,
+					endpoint,
+					expires_at,
+				});
+				Ok(())
+			}
+		}
+	}
+
+	pub(crate) fn do_cancel_by_provider(
+		who: T::AccountId,
+		id: SubscriptionId,
+		reason: Reason<T>,
+	) -> DispatchResult {
+		let sub = Subscriptions::<T>::get(id).ok_or(Error::<T>::UnknownSubscription)?;
+		ensure!(sub.status.provider() == Some(&who), Error::<T>::NotAwardedProvider);
+		Self::end(id, sub, TerminationReason::ByProvider { reason }, Self::now())
+	}
+
+	pub(crate) fn do_claim(who: T::AccountId, id: SubscriptionId) -> DispatchResult {
+		let mut sub = Subscriptions::<T>::get(id).ok_or(Error::<T>::UnknownSubscription)?;
+		ensure!(sub.status.provider() == Some(&who), Error::<T>::NotAwardedProvider);
+		ensure!(matches!(sub.status, SubscriptionStatus::Running { .. }), Error::<T>::NotRunning);
+		let now = Self::now();
+		let amount = Self::settle(&mut sub, now)?;
+		// The runway is unchanged by a settlement, but a warning may now be due.
+		Self::schedule_due(id, &mut sub, now);
+		Subscriptions::<T>::insert(id, sub);
+		Self::deposit_event(Event::Claimed { id, provider: who, amount });
+		Ok(())
+	}
+}

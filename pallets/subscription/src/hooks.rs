@@ -1,0 +1,140 @@
+//! The per-block work: due entries first (deadlines, warnings, expiries), then awards.
+//!
+//! Both run under one [`WeightMeter`] capped by `MaxBlockWork`, and each step is charged its
+//! benchmarked worst-case weight before it is taken. What does not fit waits: the due cursor
+//! stays on the first block with unprocessed entries, and unawarded subscriptions stay queued.
+
+use crate::*;
+use dinfra_primitives::Market;
+use frame_support::{pallet_prelude::*, weights::WeightMeter};
+use sp_runtime::traits::Saturating;
+
+impl<T: Config> Pallet<T> {
+	/// Runs one block's work and returns the weight it used.
+	pub(crate) fn do_tick() -> Weight {
+		let mut meter = WeightMeter::with_limit(T::MaxBlockWork::get());
+		meter.consume(T::WeightInfo::on_initialize_idle());
+		let now = Self::now();
+		Self::process_due(now, &mut meter);
+		Self::process_awards(now, &mut meter);
+		meter.consumed()
+	}
+
+	/// Works through the due index from the cursor up to `now`.
+	pub(crate) fn process_due(now: BillingBlockOf<T>, meter: &mut WeightMeter) {
+		// A fresh chain (or a runtime upgrade) starts the cursor at the current block.
+		let mut cursor = DueCursor::<T>::get().unwrap_or(now);
+		let entry_weight =
+			T::WeightInfo::process_due_entry().saturating_add(T::Market::release_weight());
+		while cursor <= now {
+			if meter.try_consume(T::WeightInfo::due_probe()).is_err() {
+				break;
+			}
+			let Some(id) = Due::<T>::iter_key_prefix(cursor).next() else {
+				cursor.saturating_inc();
+				continue;
+			};
+			if meter.try_consume(entry_weight).is_err() {
+				break;
+			}
+			Due::<T>::remove(cursor, id);
+			Self::process_due_entry(id, now);
+		}
+		DueCursor::<T>::put(cursor);
+	}
+
+	/// A subscription's due entry has come: its provider missed the provisioning deadline, its
+	/// runway crossed the low-funds warning, or its funds ran out.
+	fn process_due_entry(id: SubscriptionId, now: BillingBlockOf<T>) {
+		let Some(mut sub) = Subscriptions::<T>::get(id) else { return };
+		sub.due_at = None;
+		let result = match sub.status {
+			SubscriptionStatus::Provisioning { .. } => {
+				Self::fail_provisioning(id, sub, ProvisioningFailure::TimedOut, now)
+			}
+			SubscriptionStatus::Running { .. } => match Self::expires_at(&sub) {
+				Some(expires_at) if expires_at <= now => {
+					Self::end(id, sub, TerminationReason::OutOfFunds, now)
+				}
+				_ => {
+					// The warning point: settle, so the event tells the funds really left.
+					Self::settle(&mut sub, now).map(|_| {
+						Self::schedule_due(id, &mut sub, now);
+						Subscriptions::<T>::insert(id, sub);
+					})
+				}
+			},
+			SubscriptionStatus::AwaitingAward { .. } => {
+				Subscriptions::<T>::insert(id, sub);
+				Ok(())
+			}
+		};
+		if let Err(e) = result {
+			log::error!(target: LOG_TARGET, "due entry of subscription {id} failed: {e:?}");
+		}
+	}
+
+	/// Awards queued subscriptions in order. One that finds no offering goes to the back of the
+	/// queue and is tried again next block, until `AwardTimeout` ends it.
+	pub(crate) fn process_awards(now: BillingBlockOf<T>, meter: &mut WeightMeter) {
+		let mut bounds = AwardQueueBounds::<T>::get();
+		// Only what was queued before this block: re-queued entries wait for the next one.
+		let end = bounds.tail;
+		let item_weight = T::WeightInfo::process_award().saturating_add(T::Market::award_weight());
+		while bounds.head < end {
+			if meter.try_consume(item_weight).is_err() {
+				break;
+			}
+			let position = bounds.head;
+			bounds.head = bounds.head.saturating_add(1);
+			let Some(id) = AwardQueue::<T>::take(position) else { continue };
+			if let Some(requeue) = Self::try_award(id, now) {
+				AwardQueue::<T>::insert(bounds.tail, requeue);
+				bounds.tail = bounds.tail.saturating_add(1);
+			}
+		}
+		AwardQueueBounds::<T>::put(bounds);
+	}
+
+	/// Tries to award one queued subscription; returns its id if it stays queued.
+	fn try_award(id: SubscriptionId, now: BillingBlockOf<T>) -> Option<SubscriptionId> {
+		// Ended subscriptions leave their queue entry behind; it is dropped here.
+		let mut sub = Subscriptions::<T>::get(id)?;
+		let SubscriptionStatus::AwaitingAward { since } = sub.status else { return None };
+		let awarded = T::Market::award(
+			sub.deployment_type,
+			&sub.target,
+			sub.max_price_per_block,
+			&sub.failed_providers,
+		);
+		match awarded {
+			Ok(awarded) => {
+				sub.status = SubscriptionStatus::Provisioning {
+					provider: awarded.provider.clone(),
+					price_per_block: awarded.price_per_block,
+					awarded_at: now,
+				};
+				Self::schedule_due(id, &mut sub, now);
+				let provision_deadline = sub.due_at.unwrap_or(now);
+				Self::deposit_event(Event::Awarded {
+					id,
+					subscriber: sub.subscriber.clone(),
+					provider: awarded.provider,
+					deployment_type: sub.deployment_type,
+					descriptor_cid: sub.descriptor_cid.clone(),
+					price_per_block: awarded.price_per_block,
+					provision_deadline,
+				});
+				Subscriptions::<T>::insert(id, sub);
+				None
+			}
+			Err(_) if now.saturating_sub(since) >= T::AwardTimeout::get() => {
+				if let Err(e) = Self::end(id, sub, TerminationReason::NoOffering, now) {
+					log::error!(target: LOG_TARGET, "ending subscription {id} failed: {e:?}");
+				}
+				None
+			}
+			Err(_) => Some(id),
+		}
+	}
+}

@@ -1,0 +1,449 @@
+//! # DINFRA subscription pallet
+//!
+//! What subscribers pay through. A subscriber funds a subscription to a deployment type; the
+//! chain awards it to a provider through the [`Market`] (the provider pallet), bills it per
+//! block while the deployment runs, and refunds the rest when it ends.
+//!
+//! - **Award queue.** `subscribe` queues the subscription. `on_initialize` awards queued
+//!   subscriptions first come, first served; one that finds no eligible offering goes to the back
+//!   and is tried again next block, until `AwardTimeout` ends it with a full refund.
+//! - **Billing starts at `Running`.** The provider reports the deployment running; from then on
+//!   `price × elapsed blocks` is owed, capped at the funds. Nothing is billed while provisioning.
+//! - **Lazy settlement.** What is owed is paid to the provider, straight from the subscriber's
+//!   hold, whenever the subscription is touched: top-up, claim, termination, cancellation,
+//!   expiry. No hook iterates live subscriptions.
+//! - **Due index.** Each subscription has at most one entry in an index keyed by (block, id): its
+//!   provisioning deadline, its low-funds warning or its expiry. `on_initialize` works through
+//!   due entries from a cursor under a weight meter and carries what is left to the next block,
+//!   so a block's cost depends on the work due in it, never on how many subscriptions exist.
+//!
+//! The billing clock is `BlockNumberProvider`: the relay chain's block number in the runtime.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+#![deny(missing_docs)]
+
+extern crate alloc;
+
+mod billing;
+mod dispatchables;
+mod hooks;
+mod invariants;
+pub mod types;
+pub mod weights;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+use dinfra_primitives::Market;
+use polkadot_sdk::{frame_support, frame_system, sp_runtime};
+
+const LOG_TARGET: &str = "runtime::dinfra-subscription";
+
+/// What the benchmarks need from the runtime: an open offering to award subscriptions to.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId, Balance> {
+	/// Creates a deployment type and `providers` providers with an open offering of it, each
+	/// with `capacity` units at `price_per_block`, and returns the type's id and the providers.
+	fn market(
+		providers: u32,
+		capacity: u32,
+		price_per_block: Balance,
+	) -> (dinfra_primitives::DeploymentTypeId, alloc::vec::Vec<AccountId>);
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::fungible::{Inspect, Mutate, MutateHold},
+	};
+	use frame_system::pallet_prelude::*;
+	use sp_runtime::traits::BlockNumberProvider;
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	/// Configuration of subscriptions and their billing.
+	#[pallet::config]
+	pub trait Config: polkadot_sdk::frame_system::Config {
+		/// The currency subscriptions are funded and paid in.
+		type Currency: Inspect<Self::AccountId>
+			+ Mutate<Self::AccountId>
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+
+		/// The overarching hold reason, which this pallet's [`HoldReason`] is part of.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// The market that awards subscriptions to providers: the provider pallet.
+		type Market: Market<Self::AccountId, BalanceOf<Self>>;
+
+		/// The billing clock. The runtime uses the relay chain's block number, so that a price
+		/// per block is a price per six seconds whatever the parachain's block rate.
+		type BlockNumberProvider: BlockNumberProvider;
+
+		/// The storage deposit held from a subscriber for each live subscription, and returned
+		/// when it ends. It covers the subscription record, its queue and index entries.
+		#[pallet::constant]
+		type SubscriptionDeposit: Get<BalanceOf<Self>>;
+
+		/// A paid subscription must be funded for at least this many blocks at its maximum
+		/// price. It keeps providers from provisioning for deployments that would expire before
+		/// they are up, and subscribers from paying for setup work they never use.
+		#[pallet::constant]
+		type MinRunway: Get<BillingBlockOf<Self>>;
+
+		/// How long a subscription may wait in the award queue before it ends as `NoOffering`
+		/// with a full refund.
+		#[pallet::constant]
+		type AwardTimeout: Get<BillingBlockOf<Self>>;
+
+		/// How long an awarded provider has to report the deployment running or failed. After
+		/// that it counts as failed, and the subscription goes to another provider.
+		#[pallet::constant]
+		type ProvisionTimeout: Get<BillingBlockOf<Self>>;
+
+		/// How many providers may try to provision one subscription before it ends as
+		/// `ProvisioningFailed` with a full refund.
+		#[pallet::constant]
+		type MaxAwardAttempts: Get<u32>;
+
+		/// `LowFunds` is announced when a running subscription has fewer than this many blocks
+		/// of funds left, so that gateways can warn the subscriber in time to top up.
+		#[pallet::constant]
+		type LowFundsWarning: Get<BillingBlockOf<Self>>;
+
+		/// The most subscriptions that may wait in the award queue; `subscribe` is refused
+		/// beyond it.
+		#[pallet::constant]
+		type MaxQueueLength: Get<u32>;
+
+		/// The longest descriptor CID, in bytes.
+		#[pallet::constant]
+		type MaxCidLength: Get<u32>;
+
+		/// The longest endpoint a provider can report, in bytes.
+		#[pallet::constant]
+		type MaxEndpointLength: Get<u32>;
+
+		/// The longest failure or cancellation reason, in bytes.
+		#[pallet::constant]
+		type MaxReasonLength: Get<u32>;
+
+		/// The most weight `on_initialize` spends on awards and due entries in one block. What
+		/// does not fit is carried to the next block.
+		#[pallet::constant]
+		type MaxBlockWork: Get<Weight>;
+
+		/// Weights of this pallet's calls and per-block work, from its benchmarks.
+		type WeightInfo: WeightInfo;
+
+		/// Sets up a market for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId, BalanceOf<Self>>;
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A subscription's funds not yet paid to its provider.
+		Funding,
+		/// A subscription's storage deposit.
+		SubscriptionDeposit,
+	}
+
+	/// The id the next subscription gets.
+	#[pallet::storage]
+	pub type NextSubscriptionId<T> = StorageValue<_, SubscriptionId, ValueQuery>;
+
+	/// Live subscriptions.
+	#[pallet::storage]
+	pub type Subscriptions<T: Config> =
+		StorageMap<_, Twox64Concat, SubscriptionId, Subscription<T>, OptionQuery>;
+
+	/// The award queue: subscription ids by queue position.
+	#[pallet::storage]
+	pub type AwardQueue<T> = StorageMap<_, Twox64Concat, u64, SubscriptionId, OptionQuery>;
+
+	/// The positions of the award queue's oldest entry and of its next entry.
+	#[pallet::storage]
+	pub type AwardQueueBounds<T> = StorageValue<_, QueueBounds, ValueQuery>;
+
+	/// The due index: subscriptions with a provisioning deadline, a low-funds warning or an
+	/// expiry at a block. Keyed by (block, id), so that no block's bucket can overflow.
+	#[pallet::storage]
+	pub type Due<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		BillingBlockOf<T>,
+		Twox64Concat,
+		SubscriptionId,
+		(),
+		OptionQuery,
+	>;
+
+	/// The first block of the due index that may still hold unprocessed entries.
+	#[pallet::storage]
+	pub type DueCursor<T: Config> = StorageValue<_, BillingBlockOf<T>, OptionQuery>;
+
+	/// Events for subscribers, providers and gateways. Each carries what a gateway needs to act
+	/// without reading storage.
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A subscription was funded and queued for an award.
+		Subscribed {
+			/// The new subscription.
+			id: SubscriptionId,
+			/// Who subscribed.
+			subscriber: T::AccountId,
+			/// The deployment type.
+			deployment_type: dinfra_primitives::DeploymentTypeId,
+			/// The descriptor's CID.
+			descriptor_cid: DescriptorCid<T>,
+			/// The highest price per block accepted.
+			max_price_per_block: BalanceOf<T>,
+			/// The funds held for it.
+			funding: BalanceOf<T>,
+		},
+		/// A subscription was awarded to a provider, which should now provision it and report
+		/// before `provision_deadline`.
+		Awarded {
+			/// The subscription.
+			id: SubscriptionId,
+			/// Who subscribed.
+			subscriber: T::AccountId,
+			/// The provider that is to provision it.
+			provider: T::AccountId,
+			/// The deployment type.
+			deployment_type: dinfra_primitives::DeploymentTypeId,
+			/// The descriptor's CID: what to deploy.
+			descriptor_cid: DescriptorCid<T>,
+			/// The price per block it will be billed at once running.
+			price_per_block: BalanceOf<T>,
+			/// The block by which the provider must report.
+			provision_deadline: BillingBlockOf<T>,
+		},
+		/// The provider reported the deployment running. Billing runs from this block.
+		DeploymentRunning {
+			/// The subscription.
+			id: SubscriptionId,
+			/// The provider.
+			provider: T::AccountId,
+			/// Where the subscriber reaches it.
+			endpoint: Endpoint<T>,
+			/// When its funds run out at the current balance; `None` for a free subscription.
+			expires_at: Option<BillingBlockOf<T>>,
+		},
+		/// A provider failed to provision a subscription; its capacity is released.
+		DeploymentFailed {
+			/// The subscription.
+			id: SubscriptionId,
+			/// The provider that failed.
+			provider: T::AccountId,
+			/// What happened.
+			failure: ProvisioningFailure<Reason<T>>,
+		},
+		/// A subscription went back to the award queue after `from` failed; it will not be
+		/// awarded to `from` again.
+		Reawarded {
+			/// The subscription.
+			id: SubscriptionId,
+			/// The provider that failed and should tear down anything it started.
+			from: T::AccountId,
+			/// How many providers have failed it so far.
+			attempts: u32,
+		},
+		/// Funds were added to a subscription.
+		ToppedUp {
+			/// The subscription.
+			id: SubscriptionId,
+			/// Who paid: the subscriber or a sponsor.
+			by: T::AccountId,
+			/// How much was added.
+			amount: BalanceOf<T>,
+			/// The funds now left.
+			balance: BalanceOf<T>,
+			/// When the funds run out, if it is running and paid.
+			expires_at: Option<BillingBlockOf<T>>,
+		},
+		/// A running subscription has fewer than `LowFundsWarning` blocks of funds left.
+		LowFunds {
+			/// The subscription.
+			id: SubscriptionId,
+			/// Who should top up.
+			subscriber: T::AccountId,
+			/// The funds left after settlement.
+			balance: BalanceOf<T>,
+			/// The block at which the funds run out and the deployment ends.
+			expires_at: BillingBlockOf<T>,
+		},
+		/// A provider was paid what a subscription owed it so far.
+		Claimed {
+			/// The subscription.
+			id: SubscriptionId,
+			/// The provider.
+			provider: T::AccountId,
+			/// How much it was paid now.
+			amount: BalanceOf<T>,
+		},
+		/// A subscription ended. Its deployment, if any, should be torn down.
+		Terminated {
+			/// The subscription.
+			id: SubscriptionId,
+			/// Who subscribed.
+			subscriber: T::AccountId,
+			/// The provider that held it, if it was awarded.
+			provider: Option<T::AccountId>,
+			/// The deployment type.
+			deployment_type: dinfra_primitives::DeploymentTypeId,
+			/// Why it ended.
+			reason: TerminationReason<Reason<T>>,
+			/// The funds returned to the subscriber (the deposit not included).
+			refunded: BalanceOf<T>,
+			/// What providers were paid over its life.
+			paid: BalanceOf<T>,
+		},
+	}
+
+	/// Why a call was refused. A refused call changes nothing.
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No live subscription has this id.
+		UnknownSubscription,
+		/// Only the subscriber can do this.
+		NotSubscriber,
+		/// Only the provider the subscription is awarded to can do this.
+		NotAwardedProvider,
+		/// No deployment type has this id.
+		UnknownDeploymentType,
+		/// The deployment type is retired and takes no new subscriptions.
+		DeploymentTypeRetired,
+		/// The descriptor CID is not a CIDv0 (`Qm...`) or a CIDv1 in base32, base58btc or
+		/// base16.
+		InvalidCid,
+		/// A preferred-provider target must name at least one provider.
+		EmptyPreferredList,
+		/// A paid subscription must be funded for at least `MinRunway` blocks at its maximum
+		/// price.
+		FundingBelowMinRunway,
+		/// A top-up must add something.
+		ZeroTopUp,
+		/// The award queue is full; try again in a few blocks.
+		QueueFull,
+		/// All subscription ids are used up.
+		SubscriptionIdsExhausted,
+		/// Only a deployment that is being provisioned can be reported failed; a running one
+		/// can be cancelled.
+		NotProvisioning,
+		/// Only a running subscription has earnings to claim.
+		NotRunning,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(_n: BlockNumberFor<T>) -> Weight {
+			Self::do_tick()
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call(weight(<T as Config>::WeightInfo))]
+	impl<T: Config> Pallet<T> {
+		/// Subscribe to a deployment type.
+		///
+		/// `funding` is held from the caller, and so is `SubscriptionDeposit`. A paid
+		/// subscription (`max_price_per_block` above zero) must be funded for `MinRunway`
+		/// blocks at that price. The subscription is queued and awarded in a coming block to
+		/// the least loaded provider in `target` whose price is at most `max_price_per_block`.
+		/// Billing starts only when the provider reports it running.
+		#[pallet::call_index(0)]
+		pub fn subscribe(
+			origin: OriginFor<T>,
+			deployment_type: dinfra_primitives::DeploymentTypeId,
+			descriptor_cid: DescriptorCid<T>,
+			target: AwardTargetOf<T>,
+			max_price_per_block: BalanceOf<T>,
+			funding: BalanceOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_subscribe(
+				who,
+				deployment_type,
+				descriptor_cid,
+				target,
+				max_price_per_block,
+				funding,
+			)
+		}
+
+		/// Add funds to a live subscription. Anyone may, so a sponsor can pay for someone
+		/// else's deployment; the funds become the subscriber's, held for the subscription, and
+		/// what is unspent is refunded to the subscriber.
+		#[pallet::call_index(1)]
+		pub fn top_up(
+			origin: OriginFor<T>,
+			id: SubscriptionId,
+			amount: BalanceOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_top_up(who, id, amount)
+		}
+
+		/// End a subscription now. What the provider earned up to this block is paid, the rest
+		/// is refunded, and the deposit is returned.
+		#[pallet::call_index(2)]
+		pub fn terminate(origin: OriginFor<T>, id: SubscriptionId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_terminate(who, id)
+		}
+
+		/// Report on a deployment awarded to the caller: `Running` starts billing (or announces
+		/// a new endpoint), `Failed` hands the subscription to another provider.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::report_running().max(T::WeightInfo::report_failed()))]
+		pub fn report_deployment(
+			origin: OriginFor<T>,
+			id: SubscriptionId,
+			report: DeploymentReportOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_report_deployment(who, id, report)
+		}
+
+		/// Cancel a deployment awarded to the caller. What it earned up to this block is paid,
+		/// and the rest is refunded to the subscriber.
+		#[pallet::call_index(4)]
+		pub fn cancel_by_provider(
+			origin: OriginFor<T>,
+			id: SubscriptionId,
+			reason: Reason<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_cancel_by_provider(who, id, reason)
+		}
+
+		/// Take what a running subscription owes the caller up to this block.
+		#[pallet::call_index(5)]
+		pub fn claim(origin: OriginFor<T>, id: SubscriptionId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_claim(who, id)
+		}
+	}
+}

@@ -1,0 +1,96 @@
+//! The per-block work: more expiries than a block's meter allows are carried to the next
+//! blocks, none is lost, and idle blocks cost the same whatever lives in storage.
+
+use super::*;
+use crate::{weights::WeightInfo, DueCursor, TerminationReason};
+use dinfra_primitives::Market;
+use polkadot_sdk::frame_support::{traits::Hooks, weights::Weight};
+
+type W = crate::weights::SubstrateWeight<Test>;
+
+fn per_due_entry() -> Weight {
+	W::due_probe() + W::process_due_entry() + <DinfraProvider as Market<_, _>>::release_weight()
+}
+
+#[test]
+fn expiries_beyond_the_meter_are_carried_to_the_next_blocks() {
+	new_test_ext().execute_with(|| {
+		let issuance = total_issuance();
+		let ty = new_type("vm-small");
+		offer(20, ty, 30, 10);
+		let ids: Vec<_> = (1..=30).map(|who| subscribe(who, ty, 10, 100)).collect();
+		run_to_block(2);
+		for &id in &ids {
+			running(20, id);
+		}
+		// All 30 are warned at block 7 and expire at block 12. Let each block process five due
+		// entries: the work is spread over the following blocks, and none is lost.
+		MaxBlockWork::set(W::on_initialize_idle() + per_due_entry() * 5 + W::due_probe());
+		let live = || ids.iter().filter(|id| Subscriptions::<Test>::contains_key(**id)).count();
+		let warned = || events().iter().filter(|e| matches!(e, Event::LowFunds { .. })).count();
+		let mut block = 7;
+		let mut processed = 0;
+		while live() > 0 {
+			let before = warned() + (30 - live());
+			run_to_block(block);
+			let done = warned() + (30 - live());
+			assert!(done - before <= 5, "at most five due entries in block {block}");
+			processed = done;
+			block += 1;
+		}
+		// A warning processed after its subscription's expiry ends it instead, so some of the
+		// 30 warnings give way to the expiry; every subscription is warned or ended, once.
+		assert!((55..=60).contains(&processed), "{processed} due entries processed");
+		assert!(block > 14, "the expiries due at 12 were carried over to block {block}");
+		// Late expiries charge no more than the funds: every provider payment is exactly 100.
+		let ended: Vec<_> = events()
+			.into_iter()
+			.filter_map(|e| match e {
+				Event::Terminated {
+					reason: TerminationReason::OutOfFunds, paid, refunded, ..
+				} => Some((paid, refunded)),
+				_ => None,
+			})
+			.collect();
+		assert_eq!(ended, vec![(100, 0); 30]);
+		assert_eq!(DueCursor::<Test>::get(), Some(block));
+		assert_eq!(total_issuance(), issuance);
+	});
+}
+
+#[test]
+fn an_idle_block_costs_the_same_with_one_or_three_hundred_live_subscriptions() {
+	new_test_ext().execute_with(|| {
+		let ty = new_type("vm-small");
+		offer(20, ty, 300, 1);
+		let id = subscribe(1, ty, 1, 1_000);
+		run_to_block(2);
+		running(20, id);
+		run_to_block(3);
+		System::set_block_number(4);
+		let idle_with_one = DinfraSubscription::on_initialize(4);
+
+		// Fifty new subscriptions a block, each reported running once awarded.
+		for batch in 0..6u64 {
+			for who in 0..50u64 {
+				if batch * 50 + who < 299 {
+					subscribe(1 + who % 40, ty, 1, 1_000);
+				}
+			}
+			run_to_block(System::block_number() + 1);
+			for (id, s) in Subscriptions::<Test>::iter().collect::<Vec<_>>() {
+				if matches!(s.status, SubscriptionStatus::Provisioning { .. }) {
+					running(20, id);
+				}
+			}
+		}
+		run_to_block(System::block_number() + 1);
+		let now = System::block_number() + 1;
+		System::set_block_number(now);
+		assert_eq!(Subscriptions::<Test>::iter().count(), 300);
+		assert!(Subscriptions::<Test>::iter().all(|(id, _)| is_running(id)));
+		let idle_with_many = DinfraSubscription::on_initialize(now);
+		assert_eq!(idle_with_one, idle_with_many);
+		assert_eq!(idle_with_one, W::on_initialize_idle() + W::due_probe());
+	});
+}

@@ -1,0 +1,154 @@
+//! A randomized run: thousands of calls by many subscribers and providers over several types,
+//! in random order, with every invariant of both pallets checked after every block and the
+//! funds of all accounts conserved.
+
+use super::*;
+use crate::DeploymentReport;
+use polkadot_sdk::frame_support::{traits::fungible::InspectHold, BoundedVec};
+
+/// A small deterministic generator (xorshift64*), so that a failure can be replayed.
+struct Rng(u64);
+
+impl Rng {
+	fn next(&mut self) -> u64 {
+		self.0 ^= self.0 >> 12;
+		self.0 ^= self.0 << 25;
+		self.0 ^= self.0 >> 27;
+		self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+	}
+
+	fn below(&mut self, n: u64) -> u64 {
+		self.next() % n
+	}
+}
+
+const SUBSCRIBERS: u64 = 15;
+const PROVIDERS: [AccountId; 5] = [20, 21, 22, 23, 24];
+
+fn all_funds() -> Balance {
+	polkadot_sdk::frame_system::Account::<Test>::iter()
+		.map(|(who, _)| Balances::free_balance(who) + Balances::total_balance_on_hold(&who))
+		.sum()
+}
+
+fn random_live(rng: &mut Rng) -> Option<(SubscriptionId, Subscription<Test>)> {
+	let live: Vec<_> = Subscriptions::<Test>::iter().collect();
+	if live.is_empty() {
+		return None;
+	}
+	let index = rng.below(live.len() as u64) as usize;
+	live.into_iter().nth(index)
+}
+
+fn run(seed: u64, steps: u32) {
+	new_test_ext().execute_with(|| {
+		let mut rng = Rng(seed);
+		let types: Vec<_> =
+			["vm-small", "vm-large", "substrate-collator"].iter().map(|n| new_type(n)).collect();
+		for (i, &provider) in PROVIDERS.iter().enumerate() {
+			for (t, &ty) in types.iter().enumerate() {
+				if (i + t) % 3 != 2 {
+					offer(provider, ty, 1 + rng.below(4) as u32, rng.below(4) * 5);
+				}
+			}
+		}
+		let issuance = total_issuance();
+		let funds = all_funds();
+
+		for _ in 0..steps {
+			let who = 1 + rng.below(SUBSCRIBERS);
+			let _ = match rng.below(12) {
+				0..=2 => {
+					let ty = types[rng.below(3) as usize];
+					let target = match rng.below(4) {
+						0 => AwardTarget::Provider(PROVIDERS[rng.below(5) as usize]),
+						1 => AwardTarget::Preferred(BoundedVec::truncate_from(vec![
+							PROVIDERS[rng.below(5) as usize],
+							PROVIDERS[rng.below(5) as usize],
+						])),
+						_ => AwardTarget::Any,
+					};
+					let max_price = rng.below(4) * 5;
+					let funding = max_price * MIN_RUNWAY + rng.below(200);
+					DinfraSubscription::subscribe(
+						RuntimeOrigin::signed(who),
+						ty,
+						bounded(DESCRIPTOR_CID),
+						target,
+						max_price,
+						funding,
+					)
+				}
+				3 => random_live(&mut rng).map_or(Ok(()), |(id, _)| {
+					DinfraSubscription::top_up(RuntimeOrigin::signed(who), id, 1 + rng.below(100))
+				}),
+				4 => random_live(&mut rng).map_or(Ok(()), |(id, s)| {
+					DinfraSubscription::terminate(RuntimeOrigin::signed(s.subscriber), id)
+				}),
+				5 | 6 => {
+					random_live(&mut rng).map_or(Ok(()), |(id, s)| match s.status.provider() {
+						Some(&p) => DinfraSubscription::report_deployment(
+							RuntimeOrigin::signed(p),
+							id,
+							if rng.below(4) == 0 {
+								DeploymentReport::Failed { reason: bounded(b"no capacity") }
+							} else {
+								DeploymentReport::Running {
+									endpoint: bounded(b"http://127.0.0.1:9000"),
+								}
+							},
+						),
+						None => Ok(()),
+					})
+				}
+				7 => random_live(&mut rng).map_or(Ok(()), |(id, s)| match s.status.provider() {
+					Some(&p) if rng.below(2) == 0 => DinfraSubscription::cancel_by_provider(
+						RuntimeOrigin::signed(p),
+						id,
+						bounded(b"bye"),
+					),
+					Some(&p) => DinfraSubscription::claim(RuntimeOrigin::signed(p), id),
+					None => Ok(()),
+				}),
+				8 => {
+					let provider = PROVIDERS[rng.below(5) as usize];
+					let ty = types[rng.below(3) as usize];
+					match rng.below(3) {
+						0 => DinfraProvider::close_offering(RuntimeOrigin::signed(provider), ty),
+						1 => DinfraProvider::open_offering(RuntimeOrigin::signed(provider), ty),
+						_ => DinfraProvider::update_offering(
+							RuntimeOrigin::signed(provider),
+							ty,
+							1 + rng.below(5) as u32,
+							rng.below(4) * 5,
+							bounded(b""),
+						),
+					}
+				}
+				_ => {
+					run_to_block(System::block_number() + 1 + rng.below(3));
+					Ok(())
+				}
+			};
+			check_invariants();
+		}
+		// Let everything paid run out, then end what is left.
+		run_to_block(System::block_number() + 400);
+		for (id, s) in Subscriptions::<Test>::iter().collect::<Vec<_>>() {
+			DinfraSubscription::terminate(RuntimeOrigin::signed(s.subscriber), id).unwrap();
+		}
+		run_to_block(System::block_number() + 1);
+		assert_eq!(total_issuance(), issuance);
+		assert_eq!(all_funds(), funds);
+		for who in 1..=SUBSCRIBERS {
+			assert_eq!(held(who), 0, "subscriber {who} has nothing held once all ended");
+		}
+	});
+}
+
+#[test]
+fn random_calls_keep_every_invariant_and_conserve_funds() {
+	for seed in [0x5eed_0001, 0xdead_beef, 0x1234_5678_9abc] {
+		run(seed, 1_500);
+	}
+}

@@ -1,0 +1,204 @@
+//! The records the subscription pallet keeps, and the words its calls and events use.
+
+use crate::Config;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use dinfra_primitives::{AwardTarget, DeploymentTypeId, Market};
+use polkadot_sdk::{
+	frame_support::{
+		pallet_prelude::*, traits::fungible::Inspect, CloneNoBound, DebugNoBound, EqNoBound,
+		PartialEqNoBound,
+	},
+	frame_system,
+	sp_runtime::traits::BlockNumberProvider,
+};
+use scale_info::TypeInfo;
+
+/// A subscription's identifier, given out in order and never reused.
+pub type SubscriptionId = u64;
+
+/// The balance type of the pallet's currency.
+pub type BalanceOf<T> =
+	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+/// A block number of the billing clock. In the runtime this is the relay chain's block number,
+/// so that prices per block mean the same whatever the parachain's own block rate.
+pub type BillingBlockOf<T> =
+	<<T as Config>::BlockNumberProvider as BlockNumberProvider>::BlockNumber;
+
+/// The CID of a deployment descriptor: the JSON document, on IPFS, that tells the provider what
+/// to deploy.
+pub type DescriptorCid<T> = BoundedVec<u8, <T as Config>::MaxCidLength>;
+
+/// Where a running deployment is reached, as the provider reports it (a URL, a host and port).
+pub type Endpoint<T> = BoundedVec<u8, <T as Config>::MaxEndpointLength>;
+
+/// A short text a provider gives when a deployment fails or when it cancels one.
+pub type Reason<T> = BoundedVec<u8, <T as Config>::MaxReasonLength>;
+
+/// The providers a subscriber accepts.
+pub type AwardTargetOf<T> = AwardTarget<
+	<T as frame_system::Config>::AccountId,
+	<<T as Config>::Market as Market<
+		<T as frame_system::Config>::AccountId,
+		BalanceOf<T>,
+	>>::MaxPreferred,
+>;
+
+/// Providers that failed to provision a subscription; they are not asked again.
+pub type FailedProviders<T> =
+	BoundedVec<<T as frame_system::Config>::AccountId, <T as Config>::MaxAwardAttempts>;
+
+/// What a provider reports about a deployment it was awarded.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub enum DeploymentReport<Endpoint, Reason> {
+	/// The deployment runs and is reached at `endpoint`. Billing starts now. A running
+	/// deployment may report again to announce a new endpoint.
+	Running {
+		/// Where the subscriber reaches the deployment.
+		endpoint: Endpoint,
+	},
+	/// The provider could not provision the deployment. Its capacity is released and the
+	/// subscription goes to another provider.
+	Failed {
+		/// Why, for the subscriber.
+		reason: Reason,
+	},
+}
+
+/// The report type of a runtime.
+pub type DeploymentReportOf<T> = DeploymentReport<Endpoint<T>, Reason<T>>;
+
+/// Why a provisioning attempt failed.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub enum ProvisioningFailure<Reason> {
+	/// The provider reported that it failed.
+	Reported {
+		/// The provider's reason.
+		reason: Reason,
+	},
+	/// The provider did not report within `ProvisionTimeout` blocks.
+	TimedOut,
+}
+
+/// Why a subscription ended.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub enum TerminationReason<Reason> {
+	/// The subscriber ended it.
+	BySubscriber,
+	/// The provider cancelled it.
+	ByProvider {
+		/// The provider's reason.
+		reason: Reason,
+	},
+	/// Its funds ran out.
+	OutOfFunds,
+	/// No eligible offering took it within `AwardTimeout` blocks.
+	NoOffering,
+	/// `MaxAwardAttempts` providers failed to provision it.
+	ProvisioningFailed,
+}
+
+/// Where a subscription is in its life.
+#[derive(
+	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound())]
+pub enum SubscriptionStatus<T: Config> {
+	/// Queued for an award since `since`.
+	AwaitingAward {
+		/// When it (last) entered the queue; `AwardTimeout` counts from here.
+		since: BillingBlockOf<T>,
+	},
+	/// Awarded to `provider`, which is provisioning it. Nothing is billed yet.
+	Provisioning {
+		/// The provider that holds one unit of capacity for it.
+		provider: T::AccountId,
+		/// The price per block agreed at the award.
+		price_per_block: BalanceOf<T>,
+		/// When it was awarded; `ProvisionTimeout` counts from here.
+		awarded_at: BillingBlockOf<T>,
+	},
+	/// Running at `provider` and billed per block since `settled_at`.
+	Running {
+		/// The provider that runs it.
+		provider: T::AccountId,
+		/// The price per block agreed at the award.
+		price_per_block: BalanceOf<T>,
+		/// Where the subscriber reaches it.
+		endpoint: Endpoint<T>,
+		/// Billing is settled up to this block.
+		settled_at: BillingBlockOf<T>,
+		/// Whether `LowFunds` has been announced for the current funds.
+		low_funds_warned: bool,
+	},
+}
+
+impl<T: Config> SubscriptionStatus<T> {
+	/// The provider holding capacity for the subscription, if any.
+	pub fn provider(&self) -> Option<&T::AccountId> {
+		match self {
+			Self::AwaitingAward { .. } => None,
+			Self::Provisioning { provider, .. } | Self::Running { provider, .. } => Some(provider),
+		}
+	}
+}
+
+/// A live subscription. Ended subscriptions are removed; their history is in the events.
+#[derive(
+	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound())]
+pub struct Subscription<T: Config> {
+	/// Who subscribed: refunds and the deposit go back to this account.
+	pub subscriber: T::AccountId,
+	/// What kind of infrastructure is wanted.
+	pub deployment_type: DeploymentTypeId,
+	/// The CID of the descriptor that says exactly what to deploy.
+	pub descriptor_cid: DescriptorCid<T>,
+	/// Which providers are acceptable.
+	pub target: AwardTargetOf<T>,
+	/// The highest price per block the subscriber accepts.
+	pub max_price_per_block: BalanceOf<T>,
+	/// The funds not yet paid to the provider, held from the subscriber.
+	pub balance: BalanceOf<T>,
+	/// The storage deposit held from the subscriber.
+	pub deposit: BalanceOf<T>,
+	/// What has been paid to providers so far.
+	pub paid: BalanceOf<T>,
+	/// Where it is in its life.
+	pub status: SubscriptionStatus<T>,
+	/// Providers that failed to provision it.
+	pub failed_providers: FailedProviders<T>,
+	/// The block of its entry in the due index (provisioning deadline, low-funds warning or
+	/// expiry), if it has one.
+	pub due_at: Option<BillingBlockOf<T>>,
+}
+
+/// The award queue's bounds: entries are at positions `head..tail`.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct QueueBounds {
+	/// The position of the oldest entry.
+	pub head: u64,
+	/// The position the next entry gets.
+	pub tail: u64,
+}
+
+impl QueueBounds {
+	/// How many entries are queued.
+	pub fn len(&self) -> u64 {
+		self.tail.saturating_sub(self.head)
+	}
+
+	/// Whether the queue is empty.
+	pub fn is_empty(&self) -> bool {
+		self.len() == 0
+	}
+}

@@ -1,0 +1,109 @@
+//! Weights for `pallet_dinfra_subscription`.
+//!
+//! The storage reads, writes and proof sizes follow the accesses that `benchmarking.rs`
+//! exercises in each step's worst case. The ref-time figures are conservative estimates until
+//! the runtime (and with it `frame-omni-bencher`) exists to regenerate this file.
+
+#![allow(unused_parens)]
+#![allow(unused_imports)]
+#![allow(missing_docs)]
+
+use core::marker::PhantomData;
+use polkadot_sdk::frame_support::{traits::Get, weights::Weight};
+
+/// Weight functions needed for `pallet_dinfra_subscription`.
+pub trait WeightInfo {
+	fn subscribe() -> Weight;
+	fn top_up() -> Weight;
+	fn terminate() -> Weight;
+	fn report_running() -> Weight;
+	fn report_failed() -> Weight;
+	fn cancel_by_provider() -> Weight;
+	fn claim() -> Weight;
+	/// `on_initialize` with nothing due: the cursor, the queue bounds and one probe.
+	fn on_initialize_idle() -> Weight;
+	/// One look at a block of the due index.
+	fn due_probe() -> Weight;
+	/// One due entry in its worst case: an expiry with settlement, refund and release (the
+	/// market's release weight is added by the caller).
+	fn process_due_entry() -> Weight;
+	/// One queued subscription (the market's award weight is added by the caller).
+	fn process_award() -> Weight;
+}
+
+/// Weights for `pallet_dinfra_subscription` using the Substrate node and recommended hardware.
+pub struct SubstrateWeight<T>(PhantomData<T>);
+impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
+	/// Storage: `DinfraProvider::DeploymentTypes` (r:1), `NextSubscriptionId` (r:1 w:1),
+	/// `AwardQueueBounds` (r:1 w:1), `AwardQueue` (w:1), `Subscriptions` (w:1),
+	/// `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1)
+	fn subscribe() -> Weight {
+		Weight::from_parts(90_000_000, 6_000)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
+	}
+	/// Storage: `Subscriptions` (r:1 w:1), `Due` (w:2), `Balances::Holds` (r:2 w:2),
+	/// `System::Account` (r:2 w:2)
+	fn top_up() -> Weight {
+		Weight::from_parts(110_000_000, 9_000)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
+	}
+	/// Storage: `Subscriptions` (r:1 w:1), `Due` (w:1), `Balances::Holds` (r:2 w:2),
+	/// `System::Account` (r:2 w:2), `DinfraProvider::Offerings` (r:1 w:1),
+	/// `DinfraProvider::Providers` (r:1 w:1)
+	fn terminate() -> Weight {
+		Weight::from_parts(130_000_000, 16_000)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
+	}
+	/// Storage: `Subscriptions` (r:1 w:1), `Due` (w:2)
+	fn report_running() -> Weight {
+		Weight::from_parts(45_000_000, 3_000)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+	}
+	/// Storage: `Subscriptions` (r:1 w:1), `Due` (w:1), `AwardQueueBounds` (r:1 w:1),
+	/// `AwardQueue` (w:1), `DinfraProvider::Offerings` (r:1 w:1), `DinfraProvider::Providers`
+	/// (r:1 w:1)
+	fn report_failed() -> Weight {
+		Weight::from_parts(70_000_000, 10_000)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
+	}
+	/// As `terminate`.
+	fn cancel_by_provider() -> Weight {
+		Weight::from_parts(130_000_000, 16_000)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
+	}
+	/// Storage: `Subscriptions` (r:1 w:1), `Due` (w:2), `Balances::Holds` (r:1 w:1),
+	/// `System::Account` (r:2 w:2)
+	fn claim() -> Weight {
+		Weight::from_parts(80_000_000, 9_000)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
+	}
+	/// Storage: `DueCursor` (r:1 w:1), `AwardQueueBounds` (r:1 w:1)
+	fn on_initialize_idle() -> Weight {
+		Weight::from_parts(5_000_000, 1_500)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+	/// Storage: `Due` (r:1)
+	fn due_probe() -> Weight {
+		Weight::from_parts(4_000_000, 2_500).saturating_add(T::DbWeight::get().reads(1_u64))
+	}
+	/// As `terminate`, plus the due entry's removal.
+	fn process_due_entry() -> Weight {
+		Weight::from_parts(130_000_000, 16_000)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
+	}
+	/// Storage: `AwardQueue` (r:1 w:2), `Subscriptions` (r:1 w:1), `Due` (w:1)
+	fn process_award() -> Weight {
+		Weight::from_parts(25_000_000, 4_000)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+}
