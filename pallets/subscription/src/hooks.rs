@@ -6,7 +6,7 @@
 
 use crate::*;
 use dinfra_primitives::Market;
-use frame_support::{pallet_prelude::*, weights::WeightMeter};
+use frame_support::{pallet_prelude::*, storage::with_storage_layer, weights::WeightMeter};
 use sp_runtime::traits::Saturating;
 
 impl<T: Config> Pallet<T> {
@@ -48,7 +48,8 @@ impl<T: Config> Pallet<T> {
 	fn process_due_entry(id: SubscriptionId, now: BillingBlockOf<T>) {
 		let Some(mut sub) = Subscriptions::<T>::get(id) else { return };
 		sub.due_at = None;
-		let result = match sub.status {
+		// Hooks are not transactional by themselves: a failed step must leave nothing half done.
+		let result = with_storage_layer(|| match sub.status {
 			SubscriptionStatus::Provisioning { .. } => {
 				Self::fail_provisioning(id, sub, ProvisioningFailure::TimedOut, now)
 			}
@@ -68,7 +69,7 @@ impl<T: Config> Pallet<T> {
 				Subscriptions::<T>::insert(id, sub);
 				Ok(())
 			}
-		};
+		});
 		if let Err(e) = result {
 			log::error!(target: LOG_TARGET, "due entry of subscription {id} failed: {e:?}");
 		}
@@ -129,7 +130,9 @@ impl<T: Config> Pallet<T> {
 				None
 			}
 			Err(_) if now.saturating_sub(since) >= T::AwardTimeout::get() => {
-				if let Err(e) = Self::end(id, sub, TerminationReason::NoOffering, now) {
+				let ended =
+					with_storage_layer(|| Self::end(id, sub, TerminationReason::NoOffering, now));
+				if let Err(e) = ended {
 					log::error!(target: LOG_TARGET, "ending subscription {id} failed: {e:?}");
 				}
 				None
