@@ -245,6 +245,52 @@ mod benchmarks {
 		}
 	}
 
+	/// `on_initialize` with `e` expiries due in the same block.
+	#[benchmark]
+	fn on_initialize_expiries(e: Linear<0, 32>) {
+		let (ty, providers) = T::BenchmarkHelper::market(2, e.max(1), price::<T>());
+		let ids: Vec<_> = (0..e).map(|i| queued::<T>(ty, &providers, i)).collect();
+		DinfraSubscription::<T>::do_tick();
+		for &id in &ids {
+			let provider = provider_of::<T>(id);
+			DinfraSubscription::<T>::do_report_deployment(
+				provider,
+				id,
+				DeploymentReport::Running { endpoint: endpoint::<T>() },
+			)
+			.expect("the awarded provider reports");
+		}
+		// Past every warning point, so that what is due is the expiries alone.
+		let blocks: u32 = T::MinRunway::get().saturating_mul(4u32.into()).saturated_into();
+		advance::<T>(blocks.saturating_sub(1));
+		DinfraSubscription::<T>::do_tick();
+		advance::<T>(1);
+
+		#[block]
+		{
+			DinfraSubscription::<T>::do_tick();
+		}
+
+		assert!(ids.iter().all(|id| !Subscriptions::<T>::contains_key(id)));
+	}
+
+	/// `on_initialize` with `a` queued subscriptions, all awarded in this block.
+	#[benchmark]
+	fn on_initialize_awards(a: Linear<0, 32>) {
+		let (ty, providers) = T::BenchmarkHelper::market(2, a.max(1), price::<T>());
+		let ids: Vec<_> = (0..a).map(|i| queued::<T>(ty, &providers, i)).collect();
+
+		#[block]
+		{
+			DinfraSubscription::<T>::do_tick();
+		}
+
+		assert!(ids.iter().all(|&id| matches!(
+			Subscriptions::<T>::get(id).expect("live").status,
+			SubscriptionStatus::Provisioning { .. }
+		)));
+	}
+
 	/// One look at an empty block of the due index.
 	#[benchmark]
 	fn due_probe() {
