@@ -5,6 +5,7 @@ mod errors;
 mod expiry;
 mod funding;
 mod lifecycle;
+mod proof_size;
 mod property;
 
 use crate::{mock::*, Event, Subscription, SubscriptionId, SubscriptionStatus, Subscriptions};
