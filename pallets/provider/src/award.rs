@@ -9,7 +9,11 @@
 //! follows its share of the capacity.
 
 use crate::*;
-use dinfra_primitives::{AwardTarget, Awarded, Market, MarketError};
+use alloc::vec::Vec;
+use dinfra_primitives::{
+	runtime_api::{Quote, QuoteTarget},
+	AwardTarget, Awarded, Market, MarketError,
+};
 use frame_support::{pallet_prelude::*, traits::DefensiveSaturating};
 
 impl<T: Config> Pallet<T> {
@@ -61,6 +65,43 @@ impl<T: Config> Pallet<T> {
 			AwardTarget::Preferred(list) => list.iter().fold(None, consider),
 		};
 		best.ok_or(MarketError::NoEligibleOffering)
+	}
+
+	/// The open offerings of `deployment_type` in `target` that have free capacity, cheapest
+	/// first (ties by account). This is `DinfraApi::quote`; it reads what an award would.
+	pub fn quote(
+		deployment_type: DeploymentTypeId,
+		target: QuoteTarget<T::AccountId>,
+	) -> Vec<Quote<T::AccountId, BalanceOf<T>>> {
+		let accepting = DeploymentTypes::<T>::get(deployment_type).is_some_and(|ty| !ty.retired);
+		if !accepting {
+			return Vec::new();
+		}
+		let providers = match target {
+			QuoteTarget::Any => OfferingsByType::<T>::get(deployment_type).into_inner(),
+			QuoteTarget::Provider(provider) => alloc::vec![provider],
+			QuoteTarget::Preferred(list) => list,
+		};
+		let mut quotes: Vec<_> = providers
+			.into_iter()
+			.filter_map(|provider| {
+				let offering = Offerings::<T>::get(&provider, deployment_type)?;
+				(offering.open && offering.free_capacity() > 0).then(|| Quote {
+					price_per_block: offering.price_per_block,
+					capacity: offering.capacity,
+					free_capacity: offering.free_capacity(),
+					provider,
+				})
+			})
+			.collect();
+		quotes.sort_by(|a, b| {
+			a.price_per_block
+				.partial_cmp(&b.price_per_block)
+				.unwrap_or(core::cmp::Ordering::Equal)
+				.then_with(|| a.provider.cmp(&b.provider))
+		});
+		quotes.dedup_by(|a, b| a.provider == b.provider);
+		quotes
 	}
 
 	/// Takes one unit of capacity of the best offering and records the deployment on the

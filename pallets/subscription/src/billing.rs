@@ -167,6 +167,7 @@ impl<T: Config> Pallet<T> {
 		let provider = sub.status.provider().cloned();
 		if let Some(provider) = &provider {
 			T::Market::release(provider, sub.deployment_type);
+			ProviderSubscriptions::<T>::remove(provider, id);
 		}
 		let refunded = Self::release(HoldReason::Funding, &sub.subscriber, sub.balance)?;
 		Self::release(HoldReason::SubscriptionDeposit, &sub.subscriber, sub.deposit)?;
@@ -205,6 +206,7 @@ impl<T: Config> Pallet<T> {
 			return Self::end(id, sub, TerminationReason::ProvisioningFailed, now);
 		}
 		T::Market::release(&provider, sub.deployment_type);
+		ProviderSubscriptions::<T>::remove(&provider, id);
 		sub.status = SubscriptionStatus::AwaitingAward { since: now };
 		Self::schedule_due(id, &mut sub, now);
 		Subscriptions::<T>::insert(id, sub);

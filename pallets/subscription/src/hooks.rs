@@ -116,6 +116,7 @@ impl<T: Config> Pallet<T> {
 					awarded_at: now,
 				};
 				Self::schedule_due(id, &mut sub, now);
+				ProviderSubscriptions::<T>::insert(&awarded.provider, id, ());
 				let provision_deadline = sub.due_at.unwrap_or(now);
 				Self::deposit_event(Event::Awarded {
 					id,

@@ -43,6 +43,7 @@ impl<T: Config> Pallet<T> {
 		let mut funding: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut with_due = 0usize;
+		let mut awarded = 0usize;
 		for (id, sub) in Subscriptions::<T>::iter() {
 			ensure!(id < NextSubscriptionId::<T>::get(), "a subscription id was not given out");
 			ensure!(
@@ -69,12 +70,23 @@ impl<T: Config> Pallet<T> {
 			if sub.due_at.is_some() {
 				with_due = with_due.saturating_add(1);
 			}
+			if let Some(provider) = sub.status.provider() {
+				ensure!(
+					ProviderSubscriptions::<T>::contains_key(provider, id),
+					"an awarded subscription is missing from its provider's index"
+				);
+				awarded = awarded.saturating_add(1);
+			}
 			let f = funding.entry(sub.subscriber.clone()).or_default();
 			*f = f.saturating_add(sub.balance);
 			let d = deposits.entry(sub.subscriber.clone()).or_default();
 			*d = d.saturating_add(sub.deposit);
 		}
 		ensure!(with_due == due_entries, "due entries and subscriptions with one differ in number");
+		ensure!(
+			ProviderSubscriptions::<T>::iter().count() == awarded,
+			"the provider index has entries for no awarded subscription"
+		);
 
 		for (reason, expected) in
 			[(HoldReason::Funding, funding), (HoldReason::SubscriptionDeposit, deposits)]

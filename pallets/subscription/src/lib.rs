@@ -29,6 +29,7 @@ mod dispatchables;
 mod hooks;
 mod invariants;
 pub mod types;
+mod view;
 pub mod weights;
 
 #[cfg(feature = "runtime-benchmarks")]
@@ -180,6 +181,19 @@ pub mod pallet {
 	/// The positions of the award queue's oldest entry and of its next entry.
 	#[pallet::storage]
 	pub type AwardQueueBounds<T> = StorageValue<_, QueueBounds, ValueQuery>;
+
+	/// The subscriptions awarded to each provider (provisioning or running), for gateways that
+	/// reconcile after downtime.
+	#[pallet::storage]
+	pub type ProviderSubscriptions<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Twox64Concat,
+		SubscriptionId,
+		(),
+		OptionQuery,
+	>;
 
 	/// The due index: subscriptions with a provisioning deadline, a low-funds warning or an
 	/// expiry at a block. Keyed by (block, id), so that no block's bucket can overflow.

@@ -215,3 +215,28 @@ fn awards_are_shared_in_proportion_to_capacity() {
 		run_to_block(2);
 	});
 }
+
+#[test]
+fn quote_lists_open_offerings_with_free_capacity_cheapest_first() {
+	use dinfra_primitives::runtime_api::{Quote, QuoteTarget};
+	new_test_ext().execute_with(|| {
+		let small = register_type(1, "vm-small");
+		provider_offering(5, small, 1, 30);
+		provider_offering(6, small, 4, 10);
+		provider_offering(7, small, 2, 20);
+		assert_ok!(award(small, &AwardTarget::Provider(5), 30));
+		assert_ok!(crate::Pallet::<Test>::close_offering(RuntimeOrigin::signed(7), small));
+		let quote = |target| DinfraProvider::quote(small, target);
+		// 5 is full and 7 is closed.
+		assert_eq!(
+			quote(QuoteTarget::Any),
+			vec![Quote { provider: 6, price_per_block: 10, capacity: 4, free_capacity: 4 }]
+		);
+		assert_eq!(quote(QuoteTarget::Provider(5)), vec![]);
+		assert_ok!(crate::Pallet::<Test>::open_offering(RuntimeOrigin::signed(7), small));
+		let listed: Vec<_> =
+			quote(QuoteTarget::Preferred(vec![7, 6, 7])).into_iter().map(|q| q.provider).collect();
+		assert_eq!(listed, vec![6, 7]);
+		assert_eq!(DinfraProvider::quote(42, QuoteTarget::Any), vec![]);
+	});
+}

@@ -352,3 +352,27 @@ fn a_new_endpoint_can_be_announced_while_running_without_touching_billing() {
 		assert!(matches!(last_event(), Event::Terminated { paid: 200, .. }));
 	});
 }
+
+#[test]
+fn the_runtime_api_view_is_settled_to_now_and_lists_provider_deployments() {
+	use dinfra_primitives::runtime_api::SubscriptionPhase;
+	new_test_ext().execute_with(|| {
+		let (ty, id) = running_subscription(200);
+		let other = subscribe(2, ty, 10, 100);
+		assert_eq!(
+			DinfraSubscription::subscription_view(other).unwrap().phase,
+			SubscriptionPhase::AwaitingAward
+		);
+		run_to_block(7);
+		let view = DinfraSubscription::subscription_view(id).unwrap();
+		assert_eq!(view.phase, SubscriptionPhase::Running);
+		assert_eq!((view.provider, view.price_per_block), (Some(20), Some(10)));
+		assert_eq!(view.endpoint.as_deref(), Some(&b"https://10.0.0.7:8080"[..]));
+		// Five blocks ran since the report at block 2; nothing was settled yet.
+		assert_eq!((view.balance, view.owed_now), (200, 50));
+		assert_eq!((view.runway, view.expires_at), (Some(15), Some(22)));
+		assert_ok!(DinfraSubscription::terminate(RuntimeOrigin::signed(1), id));
+		assert_eq!(DinfraSubscription::provider_deployments(&20), Vec::<SubscriptionId>::new());
+		assert!(DinfraSubscription::subscription_view(id).is_none());
+	});
+}

@@ -1,0 +1,62 @@
+//! The answers behind `DinfraApi`: subscriptions as their subscribers and gateways see them,
+//! settled to now without a transaction.
+
+use crate::*;
+use alloc::vec::Vec;
+use dinfra_primitives::runtime_api::{SubscriptionPhase, SubscriptionView};
+use sp_runtime::traits::{Saturating, Zero};
+
+impl<T: Config> Pallet<T> {
+	/// A live subscription as of the current block.
+	pub fn subscription_view(
+		id: SubscriptionId,
+	) -> Option<SubscriptionView<T::AccountId, BalanceOf<T>, BillingBlockOf<T>>> {
+		let sub = Subscriptions::<T>::get(id)?;
+		let now = Self::now();
+		let (phase, provider, price, endpoint, owed_now, runway) = match &sub.status {
+			SubscriptionStatus::AwaitingAward { .. } => {
+				(SubscriptionPhase::AwaitingAward, None, None, None, Zero::zero(), None)
+			}
+			SubscriptionStatus::Provisioning { provider, price_per_block, .. } => (
+				SubscriptionPhase::Provisioning,
+				Some(provider.clone()),
+				Some(*price_per_block),
+				None,
+				Zero::zero(),
+				None,
+			),
+			SubscriptionStatus::Running {
+				provider, price_per_block, endpoint, settled_at, ..
+			} => {
+				let owed =
+					Self::cost(*price_per_block, now.saturating_sub(*settled_at)).min(sub.balance);
+				(
+					SubscriptionPhase::Running,
+					Some(provider.clone()),
+					Some(*price_per_block),
+					Some(endpoint.to_vec()),
+					owed,
+					Self::runway(sub.balance.saturating_sub(owed), *price_per_block),
+				)
+			}
+		};
+		Some(SubscriptionView {
+			expires_at: Self::expires_at(&sub),
+			subscriber: sub.subscriber,
+			deployment_type: sub.deployment_type,
+			descriptor_cid: sub.descriptor_cid.to_vec(),
+			phase,
+			provider,
+			price_per_block: price,
+			endpoint,
+			balance: sub.balance,
+			owed_now,
+			runway,
+		})
+	}
+
+	/// The subscriptions awarded to `provider`, provisioning or running.
+	pub fn provider_deployments(provider: &T::AccountId) -> Vec<SubscriptionId> {
+		ProviderSubscriptions::<T>::iter_key_prefix(provider).collect()
+	}
+}
