@@ -315,6 +315,33 @@ pub mod pallet {
 		OfferingInUse,
 	}
 
+	/// Deployment types that exist from the first block, for example the ones a network
+	/// launches with.
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Each type as `(owner, name, schema_cid)`. The owner's deposit is held as for
+		/// `register_deployment_type`.
+		pub deployment_types:
+			alloc::vec::Vec<(T::AccountId, alloc::vec::Vec<u8>, alloc::vec::Vec<u8>)>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for (owner, name, schema_cid) in &self.deployment_types {
+				// A chain must not start from a genesis that breaks the registry's rules, so an
+				// invalid entry stops the genesis build.
+				let name = DeploymentTypeName::<T>::try_from(name.clone())
+					.expect("genesis deployment-type names fit MaxNameLength");
+				let schema_cid = Cid::<T>::try_from(schema_cid.clone())
+					.expect("genesis schema CIDs fit MaxCidLength");
+				Pallet::<T>::do_register_deployment_type(owner.clone(), name, schema_cid)
+					.expect("genesis deployment types are valid, unique and their owners funded");
+			}
+		}
+	}
+
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		#[cfg(feature = "try-runtime")]

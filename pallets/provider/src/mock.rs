@@ -1,13 +1,14 @@
 //! A test runtime with balances and the provider registry.
 
 use crate as pallet_dinfra_provider;
+pub use polkadot_sdk::pallet_balances;
 use polkadot_sdk::{
 	frame_support,
 	frame_support::{
 		derive_impl, parameter_types,
 		traits::{fungible::InspectHold, ConstU32, Hooks},
 	},
-	frame_system, pallet_balances,
+	frame_system,
 	sp_runtime::BuildStorage,
 };
 

@@ -196,3 +196,28 @@ fn a_retired_type_takes_no_new_offerings_while_existing_ones_go_on() {
 		run_to_block(3);
 	});
 }
+
+#[test]
+fn genesis_registers_deployment_types_with_their_deposits() {
+	use polkadot_sdk::sp_runtime::BuildStorage;
+	let storage = RuntimeGenesisConfig {
+		balances: pallet_balances::GenesisConfig {
+			balances: vec![(1, ENDOWMENT)],
+			..Default::default()
+		},
+		dinfra_provider: crate::GenesisConfig {
+			deployment_types: vec![
+				(1, b"vm-small".to_vec(), SCHEMA_CID.to_vec()),
+				(1, b"substrate-collator".to_vec(), SCHEMA_CID.to_vec()),
+			],
+		},
+		..Default::default()
+	}
+	.build_storage()
+	.unwrap();
+	polkadot_sdk::sp_io::TestExternalities::new(storage).execute_with(|| {
+		assert_eq!(DeploymentTypeIds::<Test>::get(bounded::<_>(b"substrate-collator")), Some(1));
+		assert_eq!(held(1), 2 * TYPE_DEPOSIT);
+		DinfraProvider::do_try_state().unwrap();
+	});
+}
