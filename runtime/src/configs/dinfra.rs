@@ -1,0 +1,132 @@
+//! The DINFRA market's economics: deposits, bonds, runway, timeouts and maxima.
+//!
+//! Prices are per block of the billing clock, which is the relay chain's block number (one block
+//! every six seconds), so that a price means the same whatever the parachain's own block rate. At
+//! that clock, 600 blocks are an hour and 14,400 a day.
+
+use crate::*;
+use frame_support::{parameter_types, traits::ConstU32};
+
+/// Relay-chain blocks per hour, the billing clock's unit of time for people.
+pub const RELAY_BLOCKS_PER_HOUR: u32 = 600;
+
+parameter_types! {
+	/// 10 DINF per deployment type. A type is a public name that every gateway learns and a
+	/// record of up to 64 + 100 bytes; the deposit makes squatting on names costly and comes back
+	/// in full when the owner retires the type.
+	pub const DeploymentTypeDeposit: Balance = 10 * DINF;
+	/// 100 DINF per provider: the provider's skin in the game, so that throw-away identities cost
+	/// real money, and the price of its record.
+	pub const ProviderBond: Balance = 100 * DINF;
+	/// 1 DINF per offering. Offerings fill the bounded per-type list that awards read; the deposit
+	/// keeps one provider from filling it for free.
+	pub const OfferingDeposit: Balance = DINF;
+	/// 0.1 DINF per live subscription: it pays for the record (about 700 bytes with its queue,
+	/// due and provider entries) and comes back when the subscription ends.
+	pub const SubscriptionDeposit: Balance = 100 * MILLI_DINF;
+	/// A paid subscription must be funded for an hour at its price cap. Provisioning a machine
+	/// takes minutes; a shorter runway would let providers do setup work for deployments that
+	/// expire before they are useful.
+	pub const MinRunway: u32 = RELAY_BLOCKS_PER_HOUR;
+	/// A subscription waits up to ten minutes for an eligible offering, then is refunded in
+	/// full: long enough for a provider to free capacity, short enough that funds are not locked
+	/// for nothing.
+	pub const AwardTimeout: u32 = RELAY_BLOCKS_PER_HOUR / 6;
+	/// An awarded provider has ten minutes to report the deployment running or failed; a virtual
+	/// machine or a node boots well within that. After it the next provider is asked.
+	pub const ProvisionTimeout: u32 = RELAY_BLOCKS_PER_HOUR / 6;
+	/// Gateways warn subscribers an hour before their funds run out.
+	pub const LowFundsWarning: u32 = RELAY_BLOCKS_PER_HOUR;
+	/// The market's hook may use a tenth of a block for awards and expiries; the rest waits for
+	/// the next block.
+	pub MaxBlockWork: Weight = Perbill::from_percent(10) * configs::RuntimeBlockWeights::get().max_block;
+}
+
+impl pallet_dinfra_provider::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type DeploymentTypeDeposit = DeploymentTypeDeposit;
+	type ProviderBond = ProviderBond;
+	type OfferingDeposit = OfferingDeposit;
+	type MaxNameLength = ConstU32<64>;
+	/// A CIDv1 of a sha2-256 hash is 59 bytes in base32; 100 leaves room for longer hashes.
+	type MaxCidLength = ConstU32<100>;
+	type MaxMetadataLength = ConstU32<512>;
+	type MaxDescriptionLength = ConstU32<256>;
+	/// An award of any provider reads every offering of the type: 64 keeps it within a few
+	/// hundred kilobytes of proof in the worst case.
+	type MaxOfferingsPerType = ConstU32<64>;
+	type MaxOfferingsPerProvider = ConstU32<32>;
+	type MaxPreferred = ConstU32<8>;
+	type WeightInfo = pallet_dinfra_provider::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_dinfra_subscription::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Market = DinfraProvider;
+	type BlockNumberProvider = cumulus_pallet_parachain_system::RelaychainDataProvider<Runtime>;
+	type SubscriptionDeposit = SubscriptionDeposit;
+	type MinRunway = MinRunway;
+	type AwardTimeout = AwardTimeout;
+	type ProvisionTimeout = ProvisionTimeout;
+	type MaxAwardAttempts = ConstU32<3>;
+	type LowFundsWarning = LowFundsWarning;
+	type MaxQueueLength = ConstU32<1_000>;
+	type MaxCidLength = ConstU32<100>;
+	type MaxEndpointLength = ConstU32<256>;
+	type MaxReasonLength = ConstU32<256>;
+	type MaxBlockWork = MaxBlockWork;
+	type WeightInfo = pallet_dinfra_subscription::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = BenchmarkMarket;
+}
+
+/// Sets up offerings for the subscription pallet's benchmarks through the provider pallet.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct BenchmarkMarket;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_dinfra_subscription::BenchmarkHelper<AccountId, Balance> for BenchmarkMarket {
+	fn market(
+		providers: u32,
+		capacity: u32,
+		price_per_block: Balance,
+	) -> (dinfra_primitives::DeploymentTypeId, alloc::vec::Vec<AccountId>) {
+		use frame_support::traits::fungible::Mutate;
+		let fund = |who: &AccountId| {
+			let _ = Balances::set_balance(who, 1_000 * DINF);
+		};
+		let owner: AccountId = frame_benchmarking::account("type-owner", 0, 0);
+		fund(&owner);
+		let id = pallet_dinfra_provider::NextDeploymentTypeId::<Runtime>::get();
+		let name = alloc::format!("bench-{id}").into_bytes();
+		let _ = DinfraProvider::register_deployment_type(
+			RuntimeOrigin::signed(owner),
+			name.try_into().unwrap_or_default(),
+			b"bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
+				.to_vec()
+				.try_into()
+				.unwrap_or_default(),
+		);
+		let providers = (0..providers)
+			.map(|i| {
+				let who: AccountId = frame_benchmarking::account("provider", id * 1_000 + i, 0);
+				fund(&who);
+				let _ = DinfraProvider::register_provider(
+					RuntimeOrigin::signed(who.clone()),
+					Default::default(),
+				);
+				let _ = DinfraProvider::create_offering(
+					RuntimeOrigin::signed(who.clone()),
+					id,
+					capacity,
+					price_per_block,
+					Default::default(),
+				);
+				who
+			})
+			.collect();
+		(id, providers)
+	}
+}

@@ -1,0 +1,294 @@
+//! Native tests of the composed runtime: its presets, its metadata, and a whole subscription
+//! lifecycle sent as signed transactions that pass every transaction extension and pay fees.
+
+use codec::Encode;
+use dinfra_runtime::{
+	genesis_config_presets, AccountId, Balance, Balances, DinfraProvider, DinfraSubscription,
+	Executive, Runtime, RuntimeCall, RuntimeEvent, RuntimeGenesisConfig, System, TxExtension,
+	UncheckedExtrinsic, DINF,
+};
+use polkadot_sdk::{
+	cumulus_pallet_parachain_system::RelaychainDataProvider,
+	frame_support::{genesis_builder_helper::build_state, traits::Hooks},
+	frame_system, pallet_transaction_payment,
+	sp_genesis_builder::PresetId,
+	sp_io::TestExternalities,
+	sp_keyring::Sr25519Keyring,
+	sp_runtime::{generic::Era, traits::BlockNumberProvider, MultiSignature},
+};
+
+/// Merges a preset's JSON patch into the default genesis config, as a node's chain-spec builder
+/// does.
+fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
+	match (base, patch) {
+		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
+			for (key, value) in patch {
+				merge(base.entry(key).or_insert(serde_json::Value::Null), value);
+			}
+		}
+		(base, patch) => *base = patch,
+	}
+}
+
+/// A test externality holding the state of a genesis preset.
+fn preset(name: &str) -> TestExternalities {
+	let patch =
+		genesis_config_presets::get_preset(&PresetId::from(name)).expect("the preset exists");
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
+	merge(&mut config, serde_json::from_slice(&patch).unwrap());
+	let mut ext = TestExternalities::new(Default::default());
+	ext.execute_with(|| {
+		build_state::<RuntimeGenesisConfig>(serde_json::to_vec(&config).unwrap())
+			.expect("the preset builds a genesis state");
+	});
+	ext
+}
+
+#[test]
+fn every_genesis_preset_builds() {
+	for name in genesis_config_presets::preset_names() {
+		preset(&name).execute_with(|| {
+			let alice = Sr25519Keyring::Alice.to_account_id();
+			assert!(Balances::free_balance(&alice) > 1_000 * DINF, "{name} funds Alice");
+			assert_eq!(polkadot_sdk::pallet_sudo::Key::<Runtime>::get(), Some(alice));
+			DinfraProvider::do_try_state().unwrap();
+		});
+	}
+}
+
+#[test]
+fn the_development_preset_registers_the_example_deployment_types() {
+	preset("development").execute_with(|| {
+		let names: Vec<_> = pallet_dinfra_provider::DeploymentTypes::<Runtime>::iter_values()
+			.map(|ty| {
+				(
+					String::from_utf8(ty.name.to_vec()).unwrap(),
+					String::from_utf8(ty.schema_cid.to_vec()).unwrap(),
+				)
+			})
+			.collect();
+		assert!(names
+			.contains(&("vm-small".into(), genesis_config_presets::VM_SMALL_SCHEMA_CID.into())));
+		assert!(names.contains(&(
+			"substrate-collator".into(),
+			genesis_config_presets::SUBSTRATE_COLLATOR_SCHEMA_CID.into()
+		)));
+	});
+}
+
+/// The CIDs in the presets are those of the schema files: CIDv1, raw codec, sha2-256, base32.
+#[test]
+fn the_preset_schema_cids_match_the_schema_files() {
+	fn cid(bytes: &[u8]) -> String {
+		let mut raw = vec![0x01, 0x55, 0x12, 0x20];
+		raw.extend_from_slice(&polkadot_sdk::sp_io::hashing::sha2_256(bytes));
+		const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz234567";
+		let mut out = String::from("b");
+		let (mut acc, mut bits) = (0u32, 0u32);
+		for byte in raw {
+			acc = (acc << 8) | u32::from(byte);
+			bits += 8;
+			while bits >= 5 {
+				bits -= 5;
+				out.push(ALPHABET[((acc >> bits) & 31) as usize] as char);
+			}
+		}
+		if bits > 0 {
+			out.push(ALPHABET[((acc << (5 - bits)) & 31) as usize] as char);
+		}
+		out
+	}
+	let schemas = concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas");
+	let read = |name: &str| std::fs::read(format!("{schemas}/{name}.json")).unwrap();
+	assert_eq!(cid(&read("vm-small")), genesis_config_presets::VM_SMALL_SCHEMA_CID);
+	assert_eq!(
+		cid(&read("substrate-collator")),
+		genesis_config_presets::SUBSTRATE_COLLATOR_SCHEMA_CID
+	);
+}
+
+#[test]
+fn the_metadata_documents_both_pallets() {
+	use polkadot_sdk::frame_support::__private::metadata::{
+		RuntimeMetadata, RuntimeMetadataPrefixed,
+	};
+	let metadata = TestExternalities::default().execute_with(Runtime::metadata);
+	let RuntimeMetadataPrefixed(_, RuntimeMetadata::V14(metadata)) = metadata else {
+		panic!("metadata v14 is the default");
+	};
+	for pallet in ["DinfraProvider", "DinfraSubscription"] {
+		let meta = metadata
+			.pallets
+			.iter()
+			.find(|p| p.name == pallet)
+			.expect("the pallet is in the metadata");
+		for (kind, ty) in [
+			("call", meta.calls.as_ref().map(|c| c.ty.id)),
+			("event", meta.event.as_ref().map(|e| e.ty.id)),
+			("error", meta.error.as_ref().map(|e| e.ty.id)),
+		] {
+			let ty = metadata.types.resolve(ty.expect("the pallet has it")).unwrap();
+			let polkadot_sdk::frame_support::__private::scale_info::TypeDef::Variant(variants) =
+				&ty.type_def
+			else {
+				panic!("{pallet} {kind}s are an enum");
+			};
+			for variant in &variants.variants {
+				assert!(!variant.docs.is_empty(), "{pallet} {kind} {} has docs", variant.name);
+			}
+		}
+		assert!(!meta.constants.is_empty() && meta.constants.iter().all(|c| !c.docs.is_empty()));
+	}
+}
+
+/// Signs `call` as `who` with every transaction extension of the runtime.
+fn signed(who: Sr25519Keyring, call: RuntimeCall) -> UncheckedExtrinsic {
+	let account = who.to_account_id();
+	let nonce = System::account_nonce(&account);
+	let extension: TxExtension = (
+		frame_system::CheckNonZeroSender::new(),
+		frame_system::CheckSpecVersion::new(),
+		frame_system::CheckTxVersion::new(),
+		frame_system::CheckGenesis::new(),
+		frame_system::CheckEra::from(Era::Immortal),
+		frame_system::CheckNonce::from(nonce),
+		frame_system::CheckWeight::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::from(0),
+	)
+		.into();
+	let implicit = {
+		use polkadot_sdk::sp_runtime::traits::TransactionExtension;
+		extension.implicit().expect("implicit data is available")
+	};
+	let payload = (&call, &extension, &implicit);
+	let signature = payload.using_encoded(|bytes| {
+		if bytes.len() > 256 {
+			who.sign(&polkadot_sdk::sp_io::hashing::blake2_256(bytes))
+		} else {
+			who.sign(bytes)
+		}
+	});
+	UncheckedExtrinsic::new_signed(
+		call,
+		account.into(),
+		MultiSignature::Sr25519(signature),
+		extension,
+	)
+}
+
+/// Applies a signed transaction and returns the fee it paid.
+fn submit(who: Sr25519Keyring, call: RuntimeCall) -> Balance {
+	System::reset_events();
+	let outcome = Executive::apply_extrinsic(signed(who, call)).expect("the transaction is valid");
+	assert!(outcome.is_ok(), "the call succeeds: {outcome:?}");
+	System::events()
+		.into_iter()
+		.find_map(|r| match r.event {
+			RuntimeEvent::TransactionPayment(
+				pallet_transaction_payment::Event::TransactionFeePaid { actual_fee, .. },
+			) => Some(actual_fee),
+			_ => None,
+		})
+		.expect("a fee was paid")
+}
+
+/// Moves the billing clock (the relay chain's block number) to `n` and runs the market's hook.
+fn relay_block(n: u32) {
+	RelaychainDataProvider::<Runtime>::set_block_number(n);
+	System::set_block_number(System::block_number() + 1);
+	DinfraSubscription::on_initialize(System::block_number());
+	DinfraProvider::do_try_state().unwrap();
+	DinfraSubscription::do_try_state().unwrap();
+}
+
+fn subscription_events() -> Vec<pallet_dinfra_subscription::Event<Runtime>> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::DinfraSubscription(e) => Some(e),
+			_ => None,
+		})
+		.collect()
+}
+
+#[test]
+fn a_whole_subscription_lifecycle_as_signed_transactions() {
+	use pallet_dinfra_subscription::{DeploymentReport, Event, TerminationReason};
+	preset("development").execute_with(|| {
+		System::set_block_number(1);
+		RelaychainDataProvider::<Runtime>::set_block_number(100);
+		let (bob, charlie): (AccountId, AccountId) =
+			(Sr25519Keyring::Bob.to_account_id(), Sr25519Keyring::Charlie.to_account_id());
+		let vm_small = 0;
+		let price: Balance = DINF / 100;
+		let issuance = Balances::total_issuance();
+		let mut fees = 0;
+
+		// Bob becomes a provider of vm-small at 0.01 DINF per relay block.
+		fees += submit(
+			Sr25519Keyring::Bob,
+			RuntimeCall::DinfraProvider(pallet_dinfra_provider::Call::register_provider {
+				metadata: b"{\"region\":\"eu\"}".to_vec().try_into().unwrap(),
+			}),
+		);
+		fees += submit(
+			Sr25519Keyring::Bob,
+			RuntimeCall::DinfraProvider(pallet_dinfra_provider::Call::create_offering {
+				deployment_type: vm_small,
+				capacity: 4,
+				price_per_block: price,
+				description: Default::default(),
+			}),
+		);
+		let bob_before = Balances::free_balance(&bob);
+
+		// Charlie subscribes with exactly the minimum runway plus ten blocks.
+		let runway = dinfra_runtime::configs::dinfra::MinRunway::get() + 10;
+		let funding = price * Balance::from(runway);
+		let charlie_before = Balances::free_balance(&charlie);
+		let subscribe_fee = submit(
+			Sr25519Keyring::Charlie,
+			RuntimeCall::DinfraSubscription(pallet_dinfra_subscription::Call::subscribe {
+				deployment_type: vm_small,
+				descriptor_cid: genesis_config_presets::VM_SMALL_SCHEMA_CID.as_bytes().to_vec().try_into().unwrap(),
+				target: dinfra_primitives::AwardTarget::Any,
+				max_price_per_block: price,
+				funding,
+			}),
+		);
+		let deposit = dinfra_runtime::configs::dinfra::SubscriptionDeposit::get();
+		assert_eq!(Balances::free_balance(&charlie), charlie_before - funding - deposit - subscribe_fee);
+
+		relay_block(101);
+		assert!(subscription_events().iter().any(|e| matches!(e, Event::Awarded { provider, .. } if *provider == bob)));
+		let bob_fee = submit(
+			Sr25519Keyring::Bob,
+			RuntimeCall::DinfraSubscription(pallet_dinfra_subscription::Call::report_deployment {
+				id: 0,
+				report: DeploymentReport::Running { endpoint: b"ssh://203.0.113.7".to_vec().try_into().unwrap() },
+			}),
+		);
+
+		// The funds run out `runway` relay blocks after the report.
+		relay_block(101 + runway - 1);
+		assert!(DinfraSubscription::subscription_view(0).is_some());
+		relay_block(101 + runway);
+		assert!(subscription_events().iter().any(|e| matches!(
+			e,
+			Event::Terminated { reason: TerminationReason::OutOfFunds, refunded: 0, paid, .. } if *paid == funding
+		)));
+		assert_eq!(Balances::free_balance(&bob), bob_before - bob_fee + funding);
+		assert_eq!(Balances::free_balance(&charlie), charlie_before - funding - subscribe_fee);
+		fees += subscribe_fee + bob_fee;
+		// Fees are burned; nothing else was created or destroyed.
+		assert_eq!(Balances::total_issuance(), issuance - fees);
+	});
+}
+
+#[test]
+fn integrity_test() {
+	use polkadot_sdk::frame_support::traits::IntegrityTest;
+	TestExternalities::default().execute_with(|| {
+		<dinfra_runtime::AllPalletsWithSystem as IntegrityTest>::integrity_test();
+	});
+}
