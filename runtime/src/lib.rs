@@ -18,6 +18,11 @@ include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
 
 extern crate alloc;
 
+// Defines `list_benchmarks!` and `add_benchmarks!`, which `apis` uses: it comes first.
+#[cfg(feature = "runtime-benchmarks")]
+#[macro_use]
+mod benchmarks;
+
 pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;

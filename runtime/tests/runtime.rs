@@ -292,3 +292,30 @@ fn integrity_test() {
 		<dinfra_runtime::AllPalletsWithSystem as IntegrityTest>::integrity_test();
 	});
 }
+
+/// `frame-omni-bencher` finds every benchmark of both pallets in the runtime.
+#[cfg(feature = "runtime-benchmarks")]
+#[test]
+fn the_runtime_lists_the_benchmarks_of_both_pallets() {
+	use polkadot_sdk::frame_benchmarking::runtime_decl_for_benchmark::BenchmarkV2;
+	let (list, storage_info) =
+		TestExternalities::default().execute_with(|| Runtime::benchmark_metadata(false));
+	let benchmarks = |pallet: &str| -> Vec<String> {
+		list.iter()
+			.find(|l| l.pallet == pallet.as_bytes())
+			.unwrap_or_else(|| panic!("{pallet} is benchmarked"))
+			.benchmarks
+			.iter()
+			.map(|b| String::from_utf8(b.name.clone()).unwrap())
+			.collect()
+	};
+	let provider = benchmarks("pallet_dinfra_provider");
+	assert!(["register_deployment_type", "unregister_provider", "award", "release"]
+		.iter()
+		.all(|b| provider.contains(&b.to_string())));
+	let subscription = benchmarks("pallet_dinfra_subscription");
+	assert!(["subscribe", "on_initialize_idle", "on_initialize_expiries", "on_initialize_awards"]
+		.iter()
+		.all(|b| subscription.contains(&b.to_string())));
+	assert!(storage_info.iter().any(|i| i.pallet_name == b"DinfraSubscription"));
+}
