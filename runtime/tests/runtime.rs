@@ -299,7 +299,7 @@ fn integrity_test() {
 fn the_runtime_lists_the_benchmarks_of_both_pallets() {
 	use polkadot_sdk::frame_benchmarking::runtime_decl_for_benchmark::BenchmarkV2;
 	let (list, storage_info) =
-		TestExternalities::default().execute_with(|| Runtime::benchmark_metadata(false));
+		TestExternalities::default().execute_with(|| Runtime::benchmark_metadata(true));
 	let benchmarks = |pallet: &str| -> Vec<String> {
 		list.iter()
 			.find(|l| l.pallet == pallet.as_bytes())
@@ -314,8 +314,13 @@ fn the_runtime_lists_the_benchmarks_of_both_pallets() {
 		.iter()
 		.all(|b| provider.contains(&b.to_string())));
 	let subscription = benchmarks("pallet_dinfra_subscription");
-	assert!(["subscribe", "on_initialize_idle", "on_initialize_expiries", "on_initialize_awards"]
-		.iter()
-		.all(|b| subscription.contains(&b.to_string())));
+	assert!([
+		"subscribe",
+		"on_initialize_idle",
+		"on_initialize_idle_over_live",
+		"on_initialize_expiries"
+	]
+	.iter()
+	.all(|b| subscription.contains(&b.to_string())));
 	assert!(storage_info.iter().any(|i| i.pallet_name == b"DinfraSubscription"));
 }

@@ -103,6 +103,40 @@ fn advance<T: Config>(blocks: u32) {
 	T::BlockNumberProvider::set_block_number(now.saturating_add(blocks.into()));
 }
 
+/// `s` running subscriptions, subscribed, awarded and reported in batches that fit the queue and
+/// a block's work; then the clock moves on past their awards, with nothing due.
+fn live_running<T: Config>(s: u32) {
+	let (ty, providers) = T::BenchmarkHelper::market(2, s, price::<T>());
+	let batch = T::MaxQueueLength::get().clamp(1, 50);
+	let mut created = 0;
+	while created < s {
+		let upto = s.min(created.saturating_add(batch));
+		for i in created..upto {
+			queued::<T>(ty, &providers, i);
+		}
+		created = upto;
+		for _ in 0..batch {
+			if AwardQueueBounds::<T>::get().is_empty() {
+				break;
+			}
+			DinfraSubscription::<T>::do_tick();
+		}
+		for (id, sub) in Subscriptions::<T>::iter().collect::<Vec<_>>() {
+			if let SubscriptionStatus::Provisioning { provider, .. } = sub.status {
+				DinfraSubscription::<T>::do_report_deployment(
+					provider,
+					id,
+					DeploymentReport::Running { endpoint: endpoint::<T>() },
+				)
+				.expect("the awarded provider reports");
+			}
+		}
+	}
+	advance::<T>(1);
+	DinfraSubscription::<T>::do_tick();
+	advance::<T>(1);
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -217,27 +251,10 @@ mod benchmarks {
 	}
 
 	/// `on_initialize` with nothing due, over `s` live subscriptions: its cost must not depend
-	/// on `s`.
-	#[benchmark]
-	fn on_initialize_idle(s: Linear<1, 200>) {
-		let (ty, providers) = T::BenchmarkHelper::market(2, s, price::<T>());
-		for i in 0..s {
-			queued::<T>(ty, &providers, i);
-		}
-		DinfraSubscription::<T>::do_tick();
-		for (id, sub) in Subscriptions::<T>::iter().collect::<Vec<_>>() {
-			if let Some(provider) = sub.status.provider() {
-				DinfraSubscription::<T>::do_report_deployment(
-					provider.clone(),
-					id,
-					DeploymentReport::Running { endpoint: endpoint::<T>() },
-				)
-				.expect("the awarded provider reports");
-			}
-		}
-		advance::<T>(1);
-		DinfraSubscription::<T>::do_tick();
-		advance::<T>(1);
+	/// on `s`. An analysis benchmark (`--extra`); the hook is charged `on_initialize_idle`.
+	#[benchmark(extra)]
+	fn on_initialize_idle_over_live(s: Linear<1, 200>) {
+		live_running::<T>(s);
 
 		#[block]
 		{
@@ -245,8 +262,20 @@ mod benchmarks {
 		}
 	}
 
-	/// `on_initialize` with `e` expiries due in the same block.
+	/// `on_initialize` with nothing due: the cursor, the queue bounds and one probe.
 	#[benchmark]
+	fn on_initialize_idle() {
+		live_running::<T>(10);
+
+		#[block]
+		{
+			DinfraSubscription::<T>::do_tick();
+		}
+	}
+
+	/// `on_initialize` with `e` expiries due in the same block. An analysis benchmark
+	/// (`--extra`): the hook is charged per entry, `process_due_entry`.
+	#[benchmark(extra)]
 	fn on_initialize_expiries(e: Linear<0, 32>) {
 		let (ty, providers) = T::BenchmarkHelper::market(2, e.max(1), price::<T>());
 		let ids: Vec<_> = (0..e).map(|i| queued::<T>(ty, &providers, i)).collect();
@@ -274,8 +303,9 @@ mod benchmarks {
 		assert!(ids.iter().all(|id| !Subscriptions::<T>::contains_key(id)));
 	}
 
-	/// `on_initialize` with `a` queued subscriptions, all awarded in this block.
-	#[benchmark]
+	/// `on_initialize` with `a` queued subscriptions, all awarded in this block. An analysis
+	/// benchmark (`--extra`): the hook is charged per award, `process_award`.
+	#[benchmark(extra)]
 	fn on_initialize_awards(a: Linear<0, 32>) {
 		let (ty, providers) = T::BenchmarkHelper::market(2, a.max(1), price::<T>());
 		let ids: Vec<_> = (0..a).map(|i| queued::<T>(ty, &providers, i)).collect();
