@@ -1,11 +1,12 @@
 //! Weights for `pallet_dinfra_provider`.
 //!
-//! The storage reads, writes and proof sizes below follow the accesses that `benchmarking.rs`
-//! exercises in each call's worst case. The ref-time figures are conservative estimates until
-//! the runtime (and with it `frame-omni-bencher`) exists; regenerate this file then with:
+//! The storage reads and writes below follow the accesses that `benchmarking.rs` exercises in
+//! each call's worst case, and the proof sizes add up the touched items' `MaxEncodedLen` with a
+//! 2.6 KB trie path each (the benchmarking CLI's default model). The ref-time figures are
+//! conservative estimates until `frame-omni-bencher` has measured them; regenerate with:
 //!
 //! ```text
-//! frame-omni-bencher v1 benchmark pallet --runtime dinfra_runtime.compact.compressed.wasm \
+//! frame-omni-bencher v1 benchmark pallet --runtime dinfra_runtime.wasm \
 //!   --pallet pallet_dinfra_provider --extrinsic '*' --steps 50 --repeat 20 \
 //!   --template .maintain/frame-weight-template.hbs --output pallets/provider/src/weights.rs
 //! ```
@@ -49,7 +50,7 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `DinfraProvider::DeploymentTypes` (r:1 w:1), `DeploymentTypeIds` (r:0 w:1),
 	/// `OfferingsByType` (r:1 w:0), `Balances::Holds` (r:1 w:1)
 	fn retire_deployment_type() -> Weight {
-		Weight::from_parts(55_000_000, 68_000)
+		Weight::from_parts(55_000_000, 8_000)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -69,7 +70,7 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// per offering: `Offerings` (r:1 w:1), `OfferingsByType` (r:1 w:1), `DeploymentTypes` (r:1 w:1)
 	fn unregister_provider(o: u32) -> Weight {
 		Weight::from_parts(60_000_000, 4_400)
-			.saturating_add(Weight::from_parts(30_000_000, 70_000).saturating_mul(o.into()))
+			.saturating_add(Weight::from_parts(30_000_000, 8_000).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(o.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -78,7 +79,7 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `DinfraProvider::Providers` (r:1 w:1), `DeploymentTypes` (r:1 w:0),
 	/// `Offerings` (r:1 w:1), `OfferingsByType` (r:1 w:1), `Balances::Holds` (r:1 w:1)
 	fn create_offering() -> Weight {
-		Weight::from_parts(70_000_000, 72_000)
+		Weight::from_parts(70_000_000, 10_000)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -103,15 +104,15 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `DinfraProvider::Offerings` (r:1 w:1), `Providers` (r:1 w:1),
 	/// `OfferingsByType` (r:1 w:1), `DeploymentTypes` (r:1 w:1), `Balances::Holds` (r:1 w:1)
 	fn remove_offering() -> Weight {
-		Weight::from_parts(65_000_000, 75_000)
+		Weight::from_parts(65_000_000, 10_000)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `DinfraProvider::DeploymentTypes` (r:1 w:0), `OfferingsByType` (r:1 w:0),
 	/// `Offerings` (r:n w:1), `Providers` (r:1 w:1)
 	fn award(n: u32) -> Weight {
-		Weight::from_parts(20_000_000, 72_000)
-			.saturating_add(Weight::from_parts(6_000_000, 3_500).saturating_mul(n.into()))
+		Weight::from_parts(20_000_000, 11_000)
+			.saturating_add(Weight::from_parts(6_000_000, 3_000).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))

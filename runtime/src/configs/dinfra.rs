@@ -37,9 +37,12 @@ parameter_types! {
 	pub const ProvisionTimeout: u32 = RELAY_BLOCKS_PER_HOUR / 6;
 	/// Gateways warn subscribers an hour before their funds run out.
 	pub const LowFundsWarning: u32 = RELAY_BLOCKS_PER_HOUR;
-	/// The market's hook may use a tenth of a block for awards and expiries; the rest waits for
-	/// the next block.
-	pub MaxBlockWork: Weight = Perbill::from_percent(10) * configs::RuntimeBlockWeights::get().max_block;
+	/// The market's hook may use a quarter of a block for awards and expiries; the rest waits
+	/// for the next block. An award is charged for reading all `MaxOfferingsPerType` offerings
+	/// (about 200 KB of proof in the worst case), so a quarter of the 10 MiB proof lets a dozen
+	/// worst-case awards through per block, and many more expiries, while transactions keep
+	/// their 75 %.
+	pub MaxBlockWork: Weight = Perbill::from_percent(25) * configs::RuntimeBlockWeights::get().max_block;
 }
 
 impl pallet_dinfra_provider::Config for Runtime {
