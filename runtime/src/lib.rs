@@ -26,6 +26,7 @@ mod benchmarks;
 pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
+pub mod weights;
 
 pub use polkadot_sdk::{staging_parachain_info as parachain_info, *};
 

@@ -61,7 +61,7 @@ impl pallet_dinfra_provider::Config for Runtime {
 	type MaxOfferingsPerType = ConstU32<64>;
 	type MaxOfferingsPerProvider = ConstU32<32>;
 	type MaxPreferred = ConstU32<8>;
-	type WeightInfo = pallet_dinfra_provider::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = crate::weights::pallet_dinfra_provider::WeightInfo<Runtime>;
 }
 
 impl pallet_dinfra_subscription::Config for Runtime {
@@ -80,7 +80,7 @@ impl pallet_dinfra_subscription::Config for Runtime {
 	type MaxEndpointLength = ConstU32<256>;
 	type MaxReasonLength = ConstU32<256>;
 	type MaxBlockWork = MaxBlockWork;
-	type WeightInfo = pallet_dinfra_subscription::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = crate::weights::pallet_dinfra_subscription::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchmarkMarket;
 }
