@@ -103,6 +103,22 @@ fn advance<T: Config>(blocks: u32) {
 	T::BlockNumberProvider::set_block_number(now.saturating_add(blocks.into()));
 }
 
+/// Runs blocks, at most `max_blocks`, until the award queue is empty: a block's meter may hold
+/// fewer awards than are queued.
+fn award_queued<T: Config>(max_blocks: u32) {
+	for _ in 0..max_blocks {
+		if AwardQueueBounds::<T>::get().is_empty() {
+			break;
+		}
+		DinfraSubscription::<T>::do_tick();
+	}
+}
+
+/// The longest reason a provider can give.
+fn longest_reason<T: Config>() -> Reason<T> {
+	BoundedVec::truncate_from(alloc::vec![b'r'; T::MaxReasonLength::get() as usize])
+}
+
 /// `s` running subscriptions, subscribed, awarded and reported in batches that fit the queue and
 /// a block's work; then the clock moves on past their awards, with nothing due.
 fn live_running<T: Config>(s: u32) {
@@ -115,12 +131,7 @@ fn live_running<T: Config>(s: u32) {
 			queued::<T>(ty, &providers, i);
 		}
 		created = upto;
-		for _ in 0..batch {
-			if AwardQueueBounds::<T>::get().is_empty() {
-				break;
-			}
-			DinfraSubscription::<T>::do_tick();
-		}
+		award_queued::<T>(batch);
 		for (id, sub) in Subscriptions::<T>::iter().collect::<Vec<_>>() {
 			if let SubscriptionStatus::Provisioning { provider, .. } = sub.status {
 				DinfraSubscription::<T>::do_report_deployment(
@@ -210,8 +221,7 @@ mod benchmarks {
 		let (ty, providers) = market::<T>();
 		let id = awarded::<T>(ty, &providers, 0);
 		let provider = provider_of::<T>(id);
-		let reason =
-			BoundedVec::truncate_from(alloc::vec![b'r'; T::MaxReasonLength::get() as usize]);
+		let reason = longest_reason::<T>();
 
 		#[extrinsic_call]
 		report_deployment(RawOrigin::Signed(provider), id, DeploymentReport::Failed { reason });
@@ -228,8 +238,7 @@ mod benchmarks {
 		let id = running::<T>(ty, &providers, 0);
 		advance::<T>(2);
 		let provider = provider_of::<T>(id);
-		let reason =
-			BoundedVec::truncate_from(alloc::vec![b'r'; T::MaxReasonLength::get() as usize]);
+		let reason = longest_reason::<T>();
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(provider), id, reason);
@@ -279,13 +288,8 @@ mod benchmarks {
 	fn on_initialize_expiries(e: Linear<0, 32>) {
 		let (ty, providers) = T::BenchmarkHelper::market(2, e.max(1), price::<T>());
 		let ids: Vec<_> = (0..e).map(|i| queued::<T>(ty, &providers, i)).collect();
-		// A block's meter may hold fewer awards than `e`: tick until all are awarded.
-		for _ in 0..=e {
-			if AwardQueueBounds::<T>::get().is_empty() {
-				break;
-			}
-			DinfraSubscription::<T>::do_tick();
-		}
+		// A block's meter may hold fewer awards than `e`.
+		award_queued::<T>(e.saturating_add(1));
 		for &id in &ids {
 			let provider = provider_of::<T>(id);
 			DinfraSubscription::<T>::do_report_deployment(
