@@ -29,7 +29,16 @@ fn funding<T: Config>() -> BalanceOf<T> {
 }
 
 fn funded<T: Config>(index: u32) -> T::AccountId {
-	let who: T::AccountId = account("subscriber", index, 0);
+	fund::<T>(account("subscriber", index, 0))
+}
+
+/// The signer of the measured call, funded. Its account is whitelisted: in a real block the
+/// transaction fee has read and written it before the call runs.
+fn funded_caller<T: Config>() -> T::AccountId {
+	fund::<T>(whitelisted_caller())
+}
+
+fn fund<T: Config>(who: T::AccountId) -> T::AccountId {
 	let needed = funding::<T>()
 		.saturating_mul(8u32.into())
 		.saturating_add(T::SubscriptionDeposit::get().saturating_mul(2u32.into()))
@@ -45,7 +54,7 @@ fn queued<T: Config>(
 	index: u32,
 ) -> SubscriptionId {
 	let who = funded::<T>(index);
-	let id = NextSubscriptionId::<T>::get();
+	let id = Intake::<T>::get().next_id;
 	let target = AwardTarget::Preferred(BoundedVec::truncate_from(providers.to_vec()));
 	DinfraSubscription::<T>::do_subscribe(
 		who,
@@ -107,7 +116,7 @@ fn advance<T: Config>(blocks: u32) {
 /// fewer awards than are queued.
 fn award_queued<T: Config>(max_blocks: u32) {
 	for _ in 0..max_blocks {
-		if AwardQueueBounds::<T>::get().is_empty() {
+		if Intake::<T>::get().is_empty() {
 			break;
 		}
 		DinfraSubscription::<T>::do_tick();
@@ -148,6 +157,30 @@ fn live_running<T: Config>(s: u32) {
 	advance::<T>(1);
 }
 
+/// `s` live running subscriptions, each with its expiry in a block of its own ahead of the
+/// clock, as a long-lived chain holds them. One is subscribed, awarded and reported for real;
+/// the others are copies of it written straight into storage, because building 100,000 through
+/// the calls would take hours of benchmark setup. The hook reads none of their records, only
+/// the due index, so the copies stand in for real ones where it matters: the size of the maps.
+fn seed_live<T: Config>(s: u32) {
+	live_running::<T>(1);
+	let (_, template) = Subscriptions::<T>::iter().next().expect("one subscription is live");
+	let provider = template.status.provider().cloned().expect("running");
+	let now = DinfraSubscription::<T>::now();
+	let mut intake = Intake::<T>::get();
+	for i in 1..s {
+		let id = intake.next_id;
+		intake.next_id = id.saturating_add(1);
+		let due = now.saturating_add(100u32.saturating_add(i).into());
+		let mut sub = template.clone();
+		sub.due_at = Some(due);
+		Subscriptions::<T>::insert(id, sub);
+		ProviderSubscriptions::<T>::insert(&provider, id, ());
+		DinfraSubscription::<T>::schedule_at(due, id);
+	}
+	Intake::<T>::put(intake);
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -155,7 +188,7 @@ mod benchmarks {
 	#[benchmark]
 	fn subscribe() {
 		let (ty, providers) = market::<T>();
-		let who = funded::<T>(0);
+		let who = funded_caller::<T>();
 		let target = AwardTarget::Preferred(BoundedVec::truncate_from(providers));
 
 		#[extrinsic_call]
@@ -168,7 +201,7 @@ mod benchmarks {
 			funding::<T>(),
 		);
 
-		assert_eq!(AwardQueueBounds::<T>::get().len(), 1);
+		assert_eq!(Intake::<T>::get().len(), 1);
 	}
 
 	#[benchmark]
@@ -176,7 +209,7 @@ mod benchmarks {
 		let (ty, providers) = market::<T>();
 		let id = running::<T>(ty, &providers, 0);
 		advance::<T>(2);
-		let sponsor = funded::<T>(1);
+		let sponsor = funded_caller::<T>();
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(sponsor), id, funding::<T>());
@@ -260,10 +293,11 @@ mod benchmarks {
 	}
 
 	/// `on_initialize` with nothing due, over `s` live subscriptions: its cost must not depend
-	/// on `s`. An analysis benchmark (`--extra`); the hook is charged `on_initialize_idle`.
+	/// on `s` (the goal: within 5 % between 100 and 100,000). An analysis benchmark (`--extra`);
+	/// the hook is charged `on_initialize_idle`.
 	#[benchmark(extra)]
-	fn on_initialize_idle_over_live(s: Linear<1, 200>) {
-		live_running::<T>(s);
+	fn on_initialize_idle_over_live(s: Linear<100, 100_000>) {
+		seed_live::<T>(s);
 
 		#[block]
 		{
@@ -342,7 +376,7 @@ mod benchmarks {
 		let cursor = DinfraSubscription::<T>::now();
 		#[block]
 		{
-			let _ = Due::<T>::iter_key_prefix(cursor).next();
+			let _ = DueCount::<T>::get(cursor);
 		}
 	}
 
@@ -355,9 +389,9 @@ mod benchmarks {
 		let mut sub = Subscriptions::<T>::get(id).expect("live");
 		let expires_at = DinfraSubscription::<T>::expires_at(&sub).expect("a paid subscription");
 		if let Some(due) = sub.due_at {
-			Due::<T>::remove(due, id);
+			DinfraSubscription::<T>::unschedule(due, id);
 		}
-		Due::<T>::insert(expires_at, id, ());
+		DinfraSubscription::<T>::schedule_at(expires_at, id);
 		sub.due_at = Some(expires_at);
 		Subscriptions::<T>::insert(id, sub);
 		DueCursor::<T>::put(expires_at);

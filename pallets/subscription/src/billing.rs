@@ -89,7 +89,7 @@ impl<T: Config> Pallet<T> {
 		now: BillingBlockOf<T>,
 	) {
 		if let Some(old) = sub.due_at.take() {
-			Due::<T>::remove(old, id);
+			Self::unschedule(old, id);
 		}
 		let expires_at = Self::expires_at(sub);
 		let due = match &mut sub.status {
@@ -118,9 +118,25 @@ impl<T: Config> Pallet<T> {
 		};
 		if let Some(due) = due {
 			let due = due.max(now.saturating_add(One::one()));
-			Due::<T>::insert(due, id, ());
+			Self::schedule_at(due, id);
 			sub.due_at = Some(due);
 		}
+	}
+
+	/// Adds a subscription's entry at `block` to the due index.
+	pub(crate) fn schedule_at(block: BillingBlockOf<T>, id: SubscriptionId) {
+		Due::<T>::insert(block, id, ());
+		DueCount::<T>::mutate(block, |count| count.saturating_inc());
+	}
+
+	/// Removes a subscription's entry at `block` from the due index.
+	pub(crate) fn unschedule(block: BillingBlockOf<T>, id: SubscriptionId) {
+		if Due::<T>::take(block, id).is_none() {
+			return;
+		}
+		DueCount::<T>::mutate_exists(block, |count| {
+			*count = count.map(|c| c.saturating_sub(1)).filter(|c| *c > 0);
+		});
 	}
 
 	/// Holds `amount` from `who`; holding nothing is a no-op (free subscriptions, zero deposits).
@@ -149,9 +165,9 @@ impl<T: Config> Pallet<T> {
 
 	/// Appends a subscription to the award queue.
 	pub(crate) fn enqueue(id: SubscriptionId) {
-		AwardQueueBounds::<T>::mutate(|bounds| {
-			AwardQueue::<T>::insert(bounds.tail, id);
-			bounds.tail = bounds.tail.saturating_add(1);
+		Intake::<T>::mutate(|intake| {
+			AwardQueue::<T>::insert(intake.tail, id);
+			intake.tail = intake.tail.saturating_add(1);
 		});
 	}
 
@@ -172,7 +188,7 @@ impl<T: Config> Pallet<T> {
 		let refunded = Self::release(HoldReason::Funding, &sub.subscriber, sub.balance)?;
 		Self::release(HoldReason::SubscriptionDeposit, &sub.subscriber, sub.deposit)?;
 		if let Some(due) = sub.due_at {
-			Due::<T>::remove(due, id);
+			Self::unschedule(due, id);
 		}
 		Subscriptions::<T>::remove(id);
 		Self::deposit_event(Event::Terminated {

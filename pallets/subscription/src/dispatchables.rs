@@ -34,16 +34,15 @@ impl<T: Config> Pallet<T> {
 			funding >= Self::cost(max_price_per_block, T::MinRunway::get()),
 			Error::<T>::FundingBelowMinRunway
 		);
-		let bounds = AwardQueueBounds::<T>::get();
-		ensure!(bounds.len() < u64::from(T::MaxQueueLength::get()), Error::<T>::QueueFull);
-		let id = NextSubscriptionId::<T>::get();
-		let next = id.checked_add(1).ok_or(Error::<T>::SubscriptionIdsExhausted)?;
+		let mut intake = Intake::<T>::get();
+		ensure!(intake.len() < u64::from(T::MaxQueueLength::get()), Error::<T>::QueueFull);
+		let id = intake.next_id;
+		intake.next_id = id.checked_add(1).ok_or(Error::<T>::SubscriptionIdsExhausted)?;
 
 		let deposit = T::SubscriptionDeposit::get();
 		Self::hold(HoldReason::SubscriptionDeposit, &subscriber, deposit)?;
 		Self::hold(HoldReason::Funding, &subscriber, funding)?;
 
-		NextSubscriptionId::<T>::put(next);
 		Subscriptions::<T>::insert(
 			id,
 			Subscription {
@@ -60,7 +59,9 @@ impl<T: Config> Pallet<T> {
 				due_at: None,
 			},
 		);
-		Self::enqueue(id);
+		AwardQueue::<T>::insert(intake.tail, id);
+		intake.tail = intake.tail.saturating_add(1);
+		Intake::<T>::put(intake);
 		Self::deposit_event(Event::Subscribed {
 			id,
 			subscriber,

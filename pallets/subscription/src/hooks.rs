@@ -30,14 +30,21 @@ impl<T: Config> Pallet<T> {
 			if meter.try_consume(T::WeightInfo::due_probe()).is_err() {
 				break;
 			}
-			let Some(id) = Due::<T>::iter_key_prefix(cursor).next() else {
+			// One read tells an empty block; only a block with entries is searched for one.
+			if DueCount::<T>::get(cursor) == 0 {
 				cursor.saturating_inc();
 				continue;
-			};
+			}
 			if meter.try_consume(entry_weight).is_err() {
 				break;
 			}
-			Due::<T>::remove(cursor, id);
+			let Some(id) = Due::<T>::iter_key_prefix(cursor).next() else {
+				log::error!(target: LOG_TARGET, "due count of block {cursor:?} has no entries");
+				DueCount::<T>::remove(cursor);
+				cursor.saturating_inc();
+				continue;
+			};
+			Self::unschedule(cursor, id);
 			Self::process_due_entry(id, now);
 		}
 		DueCursor::<T>::put(cursor);
@@ -78,23 +85,23 @@ impl<T: Config> Pallet<T> {
 	/// Awards queued subscriptions in order. One that finds no offering goes to the back of the
 	/// queue and is tried again next block, until `AwardTimeout` ends it.
 	pub(crate) fn process_awards(now: BillingBlockOf<T>, meter: &mut WeightMeter) {
-		let mut bounds = AwardQueueBounds::<T>::get();
+		let mut intake = Intake::<T>::get();
 		// Only what was queued before this block: re-queued entries wait for the next one.
-		let end = bounds.tail;
+		let end = intake.tail;
 		let item_weight = T::WeightInfo::process_award().saturating_add(T::Market::award_weight());
-		while bounds.head < end {
+		while intake.head < end {
 			if meter.try_consume(item_weight).is_err() {
 				break;
 			}
-			let position = bounds.head;
-			bounds.head = bounds.head.saturating_add(1);
+			let position = intake.head;
+			intake.head = intake.head.saturating_add(1);
 			let Some(id) = AwardQueue::<T>::take(position) else { continue };
 			if let Some(requeue) = Self::try_award(id, now) {
-				AwardQueue::<T>::insert(bounds.tail, requeue);
-				bounds.tail = bounds.tail.saturating_add(1);
+				AwardQueue::<T>::insert(intake.tail, requeue);
+				intake.tail = intake.tail.saturating_add(1);
 			}
 		}
-		AwardQueueBounds::<T>::put(bounds);
+		Intake::<T>::put(intake);
 	}
 
 	/// Tries to award one queued subscription; returns its id if it stays queued.

@@ -13,14 +13,16 @@ use sp_runtime::{
 
 impl<T: Config> Pallet<T> {
 	/// Checks that every due entry belongs to exactly the subscription that points at it and
-	/// lies at or after the cursor; that every subscription awaiting an award is queued once;
-	/// that provisioning and running paid subscriptions have a due entry; and that the funds
+	/// lies at or after the cursor; that each block's due count is its number of entries; that
+	/// every subscription awaiting an award is queued once; that provisioning and running paid subscriptions have a due entry; and that the funds
 	/// held from each subscriber equal the balances and deposits of its live subscriptions.
 	pub fn do_try_state() -> Result<(), TryRuntimeError> {
 		let cursor = DueCursor::<T>::get();
 		let mut due_entries = 0usize;
+		let mut per_block: BTreeMap<BillingBlockOf<T>, u32> = BTreeMap::new();
 		for (block, id, ()) in Due::<T>::iter() {
 			due_entries = due_entries.saturating_add(1);
+			per_block.entry(block).or_default().saturating_inc();
 			let sub = Subscriptions::<T>::get(id).ok_or("a due entry has no subscription")?;
 			ensure!(sub.due_at == Some(block), "a due entry is not the subscription's");
 			if let Some(cursor) = cursor {
@@ -28,11 +30,14 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 
-		let bounds = AwardQueueBounds::<T>::get();
+		let counts: BTreeMap<_, _> = DueCount::<T>::iter().collect();
+		ensure!(counts == per_block, "a block's due count differs from its due entries");
+
+		let intake = Intake::<T>::get();
 		let mut queued = BTreeSet::new();
 		for (position, id) in AwardQueue::<T>::iter() {
 			ensure!(
-				position >= bounds.head && position < bounds.tail,
+				position >= intake.head && position < intake.tail,
 				"a queue entry lies outside the queue bounds"
 			);
 			if Subscriptions::<T>::contains_key(id) {
@@ -45,7 +50,7 @@ impl<T: Config> Pallet<T> {
 		let mut with_due = 0usize;
 		let mut awarded = 0usize;
 		for (id, sub) in Subscriptions::<T>::iter() {
-			ensure!(id < NextSubscriptionId::<T>::get(), "a subscription id was not given out");
+			ensure!(id < intake.next_id, "a subscription id was not given out");
 			ensure!(
 				(sub.failed_providers.len() as u32) < T::MaxAwardAttempts::get(),
 				"a subscription outlived its award attempts"

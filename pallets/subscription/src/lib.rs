@@ -165,10 +165,6 @@ pub mod pallet {
 		SubscriptionDeposit,
 	}
 
-	/// The id the next subscription gets.
-	#[pallet::storage]
-	pub type NextSubscriptionId<T> = StorageValue<_, SubscriptionId, ValueQuery>;
-
 	/// Live subscriptions.
 	#[pallet::storage]
 	pub type Subscriptions<T: Config> =
@@ -178,9 +174,10 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type AwardQueue<T> = StorageMap<_, Twox64Concat, u64, SubscriptionId, OptionQuery>;
 
-	/// The positions of the award queue's oldest entry and of its next entry.
+	/// The id the next subscription gets and the positions of the award queue's oldest entry
+	/// and of its next entry.
 	#[pallet::storage]
-	pub type AwardQueueBounds<T> = StorageValue<_, QueueBounds, ValueQuery>;
+	pub type Intake<T> = StorageValue<_, IntakeInfo, ValueQuery>;
 
 	/// The subscriptions awarded to each provider (provisioning or running), for gateways that
 	/// reconcile after downtime.
@@ -207,6 +204,12 @@ pub mod pallet {
 		(),
 		OptionQuery,
 	>;
+
+	/// How many due entries each block of the due index holds. The hook reads this count to
+	/// step over empty blocks, so that finding the next due entry is one read, whatever the
+	/// size of the index.
+	#[pallet::storage]
+	pub type DueCount<T: Config> = StorageMap<_, Twox64Concat, BillingBlockOf<T>, u32, ValueQuery>;
 
 	/// The first block of the due index that may still hold unprocessed entries.
 	#[pallet::storage]

@@ -182,16 +182,20 @@ pub struct Subscription<T: Config> {
 	pub due_at: Option<BillingBlockOf<T>>,
 }
 
-/// The award queue's bounds: entries are at positions `head..tail`.
+/// Where new subscriptions come in: the next id to give out, and the award queue's bounds
+/// (entries are at positions `head..tail`). One value, so that `subscribe` reads and writes
+/// it once.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug, Default)]
-pub struct QueueBounds {
-	/// The position of the oldest entry.
+pub struct IntakeInfo {
+	/// The id the next subscription gets.
+	pub next_id: SubscriptionId,
+	/// The position of the award queue's oldest entry.
 	pub head: u64,
-	/// The position the next entry gets.
+	/// The position the award queue's next entry gets.
 	pub tail: u64,
 }
 
-impl QueueBounds {
+impl IntakeInfo {
 	/// How many entries are queued.
 	pub fn len(&self) -> u64 {
 		self.tail.saturating_sub(self.head)

@@ -22,7 +22,7 @@ pub trait WeightInfo {
 	fn claim() -> Weight;
 	/// `on_initialize` with nothing due: the cursor, the queue bounds and one probe.
 	fn on_initialize_idle() -> Weight;
-	/// One look at a block of the due index.
+	/// One look at a block of the due index: its count of entries.
 	fn due_probe() -> Weight;
 	/// One due entry in its worst case: an expiry with settlement, refund and release (the
 	/// market's release weight is added by the caller).
@@ -34,76 +34,76 @@ pub trait WeightInfo {
 /// Weights for `pallet_dinfra_subscription` using the Substrate node and recommended hardware.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
-	/// Storage: `DinfraProvider::DeploymentTypes` (r:1), `NextSubscriptionId` (r:1 w:1),
-	/// `AwardQueueBounds` (r:1 w:1), `AwardQueue` (w:1), `Subscriptions` (w:1),
-	/// `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1)
+	/// Storage: `DinfraProvider::DeploymentTypes` (r:1), `Intake` (r:1 w:1), `AwardQueue` (w:1),
+	/// `Subscriptions` (w:1), `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1)
 	fn subscribe() -> Weight {
 		Weight::from_parts(90_000_000, 6_000)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
-	/// Storage: `Subscriptions` (r:1 w:1), `Due` (w:2), `Balances::Holds` (r:2 w:2),
-	/// `System::Account` (r:2 w:2)
+	/// Storage: `Subscriptions` (r:1 w:1), `Due` (r:1 w:2), `DueCount` (r:2 w:2),
+	/// `Balances::Holds` (r:2 w:2), `System::Account` (r:2 w:2)
 	fn top_up() -> Weight {
 		Weight::from_parts(110_000_000, 9_000)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
-	/// Storage: `Subscriptions` (r:1 w:1), `Due` (w:1), `Balances::Holds` (r:2 w:2),
-	/// `System::Account` (r:2 w:2), `DinfraProvider::Offerings` (r:1 w:1),
-	/// `DinfraProvider::Providers` (r:1 w:1)
+	/// Storage: `Subscriptions` (r:1 w:1), `Due` (r:1 w:1), `DueCount` (r:1 w:1),
+	/// `Balances::Holds` (r:2 w:2), `System::Account` (r:2 w:2), `DinfraProvider::Offerings`
+	/// (r:1 w:1), `DinfraProvider::Providers` (r:1 w:1)
 	fn terminate() -> Weight {
 		Weight::from_parts(130_000_000, 16_000)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
-	/// Storage: `Subscriptions` (r:1 w:1), `Due` (w:2)
+	/// Storage: `Subscriptions` (r:1 w:1), `Due` (r:1 w:2), `DueCount` (r:2 w:2)
 	fn report_running() -> Weight {
 		Weight::from_parts(45_000_000, 3_000)
-			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
-	/// Storage: `Subscriptions` (r:1 w:1), `Due` (w:1), `AwardQueueBounds` (r:1 w:1),
-	/// `AwardQueue` (w:1), `DinfraProvider::Offerings` (r:1 w:1), `DinfraProvider::Providers`
-	/// (r:1 w:1)
+	/// Storage: `Subscriptions` (r:1 w:1), `Due` (r:1 w:1), `DueCount` (r:1 w:1), `Intake`
+	/// (r:1 w:1), `AwardQueue` (w:1), `DinfraProvider::Offerings` (r:1 w:1),
+	/// `DinfraProvider::Providers` (r:1 w:1)
 	fn report_failed() -> Weight {
 		Weight::from_parts(70_000_000, 10_000)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// As `terminate`.
 	fn cancel_by_provider() -> Weight {
 		Weight::from_parts(130_000_000, 16_000)
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().writes(9_u64))
+	}
+	/// Storage: `Subscriptions` (r:1 w:1), `Due` (r:1 w:2), `DueCount` (r:2 w:2),
+	/// `Balances::Holds` (r:1 w:1), `System::Account` (r:2 w:2)
+	fn claim() -> Weight {
+		Weight::from_parts(80_000_000, 9_000)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
-	/// Storage: `Subscriptions` (r:1 w:1), `Due` (w:2), `Balances::Holds` (r:1 w:1),
-	/// `System::Account` (r:2 w:2)
-	fn claim() -> Weight {
-		Weight::from_parts(80_000_000, 9_000)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
-	}
-	/// Storage: `DueCursor` (r:1 w:1), `AwardQueueBounds` (r:1 w:1)
+	/// Storage: `DueCursor` (r:1 w:1), `Intake` (r:1 w:1)
 	fn on_initialize_idle() -> Weight {
 		Weight::from_parts(5_000_000, 1_500)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
-	/// Storage: `Due` (r:1)
+	/// Storage: `DueCount` (r:1)
 	fn due_probe() -> Weight {
 		Weight::from_parts(4_000_000, 2_500).saturating_add(T::DbWeight::get().reads(1_u64))
 	}
-	/// As `terminate`, plus the due entry's removal.
+	/// As `terminate`, plus finding the due entry in its block.
 	fn process_due_entry() -> Weight {
 		Weight::from_parts(130_000_000, 16_000)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
+			.saturating_add(T::DbWeight::get().reads(10_u64))
+			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
-	/// Storage: `AwardQueue` (r:1 w:2), `Subscriptions` (r:1 w:1), `Due` (w:1)
+	/// Storage: `AwardQueue` (r:1 w:2), `Subscriptions` (r:1 w:1), `Due` (w:1), `DueCount`
+	/// (r:1 w:1), `ProviderSubscriptions` (w:1)
 	fn process_award() -> Weight {
 		Weight::from_parts(25_000_000, 4_000)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 }

@@ -56,7 +56,7 @@ fn subscribe_to(
 	max_price: Balance,
 	funding: Balance,
 ) -> SubscriptionId {
-	let id = crate::NextSubscriptionId::<Test>::get();
+	let id = crate::Intake::<Test>::get().next_id;
 	assert_ok!(DinfraSubscription::subscribe(
 		RuntimeOrigin::signed(who),
 		ty,

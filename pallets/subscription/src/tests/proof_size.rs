@@ -14,8 +14,7 @@ const READS: &[(&str, &[&str])] = &[
 		"subscribe",
 		&[
 			"DinfraProvider::DeploymentTypes",
-			"DinfraSubscription::NextSubscriptionId",
-			"DinfraSubscription::AwardQueueBounds",
+			"DinfraSubscription::Intake",
 			"Balances::Holds",
 			"System::Account",
 		],
@@ -46,7 +45,7 @@ const READS: &[(&str, &[&str])] = &[
 		"report_deployment (Failed)",
 		&[
 			"DinfraSubscription::Subscriptions",
-			"DinfraSubscription::AwardQueueBounds",
+			"DinfraSubscription::Intake",
 			"DinfraProvider::Offerings",
 			"DinfraProvider::Providers",
 		],
@@ -64,8 +63,8 @@ const READS: &[(&str, &[&str])] = &[
 		"on_initialize, nothing due",
 		&[
 			"DinfraSubscription::DueCursor",
-			"DinfraSubscription::AwardQueueBounds",
-			"DinfraSubscription::Due",
+			"DinfraSubscription::Intake",
+			"DinfraSubscription::DueCount",
 		],
 	),
 ];
