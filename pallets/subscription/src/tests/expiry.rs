@@ -94,3 +94,42 @@ fn an_idle_block_costs_the_same_with_one_or_three_hundred_live_subscriptions() {
 		assert_eq!(idle_with_one, W::on_initialize_idle() + W::due_probe());
 	});
 }
+
+/// On a parachain the first block's hook sees relay block 0 and the next one the relay chain's
+/// real number, millions of blocks later. With nothing scheduled, the cursor jumps to the clock
+/// instead of walking the empty blocks, and the award queued meanwhile is not starved.
+#[test]
+fn a_jump_of_the_clock_with_nothing_due_does_not_starve_the_awards() {
+	new_test_ext().execute_with(|| {
+		let ty = new_type("vm-small");
+		offer(20, ty, 1, 10);
+		let id = subscribe(1, ty, 10, 100);
+		MaxBlockWork::set(W::on_initialize_idle() + W::due_probe() * 100 + per_award());
+		System::set_block_number(30_000_000);
+		run_to_block(30_000_001);
+		assert_eq!(provider_of(id), Some(20), "awarded in the first block after the jump");
+		assert_eq!(DueCursor::<Test>::get(), Some(30_000_002));
+	});
+}
+
+/// With something scheduled, the cursor walks the blocks in between: nothing due is skipped.
+#[test]
+fn a_jump_of_the_clock_with_entries_due_walks_to_them() {
+	new_test_ext().execute_with(|| {
+		let ty = new_type("vm-small");
+		offer(20, ty, 1, 10);
+		let id = subscribe(1, ty, 10, 100);
+		run_to_block(2);
+		running(20, id);
+		let due_at = sub(id).due_at.expect("scheduled");
+		System::set_block_number(due_at + 50);
+		// Its low-funds warning (or expiry) lies in between: processed, not skipped, and the
+		// expiry it leads to follows in the next block.
+		run_to_block(due_at + 52);
+		assert!(!Subscriptions::<Test>::contains_key(id), "the entries in between were processed");
+	});
+}
+
+fn per_award() -> Weight {
+	W::process_award() + <DinfraProvider as Market<_, _>>::award_weight()
+}
