@@ -141,6 +141,30 @@ fn the_metadata_documents_both_pallets() {
 	}
 }
 
+/// The metadata clients generate code from (the gateway, the end-to-end test) is kept in
+/// `metadata/dinfra.scale`: SCALE-encoded, version 16, as the node serves it. It is the runtime
+/// that CI builds and the dev chain runs, with the benchmarking and try-runtime APIs, so the
+/// check needs those features. After a runtime change, regenerate it with
+/// `DINFRA_UPDATE_METADATA=1 cargo test -p dinfra-runtime --features runtime-benchmarks,try-runtime
+/// --test runtime committed_metadata`.
+#[cfg(all(feature = "runtime-benchmarks", feature = "try-runtime"))]
+#[test]
+fn the_committed_metadata_is_current() {
+	let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../metadata/dinfra.scale");
+	let current = TestExternalities::default()
+		.execute_with(|| Runtime::metadata_at_version(16))
+		.expect("the runtime serves metadata v16");
+	if std::env::var_os("DINFRA_UPDATE_METADATA").is_some() {
+		std::fs::write(path, &*current).expect("metadata/dinfra.scale is writable");
+	}
+	let committed = std::fs::read(path).unwrap_or_default();
+	assert!(
+		committed == *current,
+		"metadata/dinfra.scale is stale: regenerate it with DINFRA_UPDATE_METADATA=1 (see this \
+		 test's doc) and commit it with the runtime change"
+	);
+}
+
 /// Signs `call` as `who` with every transaction extension of the runtime.
 fn signed(who: Sr25519Keyring, call: RuntimeCall) -> UncheckedExtrinsic {
 	let account = who.to_account_id();
@@ -323,4 +347,25 @@ fn the_runtime_lists_the_benchmarks_of_both_pallets() {
 	.iter()
 	.all(|b| subscription.contains(&b.to_string())));
 	assert!(storage_info.iter().any(|i| i.pallet_name == b"DinfraSubscription"));
+}
+
+/// The goals for `subscribe`, from its generated weight (`runtime/src/weights/`, measured by
+/// `scripts/bench`) with the base weight every extrinsic pays: at least 2,000 fit in one block's
+/// normal class by ref time, and at least 500 by proof size.
+#[test]
+fn at_least_2000_subscriptions_fit_in_a_block() {
+	use dinfra_runtime::configs::RuntimeBlockWeights;
+	use pallet_dinfra_subscription::WeightInfo as _;
+	use polkadot_sdk::frame_support::dispatch::DispatchClass;
+	let weights = RuntimeBlockWeights::get();
+	let normal = weights.get(DispatchClass::Normal);
+	let limit = normal.max_total.expect("the normal class is capped");
+	let subscribe =
+		dinfra_runtime::weights::pallet_dinfra_subscription::WeightInfo::<Runtime>::subscribe()
+			.saturating_add(normal.base_extrinsic);
+	let by_ref_time = limit.ref_time() / subscribe.ref_time();
+	let by_proof = limit.proof_size() / subscribe.proof_size().max(1);
+	println!("subscribe: {subscribe:?}; per block: {by_ref_time} by ref time, {by_proof} by proof");
+	assert!(by_ref_time >= 2_000, "{by_ref_time} subscriptions per block by ref time");
+	assert!(by_proof >= 500, "{by_proof} subscriptions per block by proof size");
 }

@@ -1,0 +1,473 @@
+//! End to end: the built `dinfra-node --dev` on free ports, driven over WebSocket with signed
+//! transactions from the dev accounts, as providers, subscribers and gateways use it.
+//!
+//! One subscription's whole life: a provider registers and offers capacity; a subscriber
+//! subscribes; the award arrives; the provider reports the deployment running; blocks pass and
+//! the funds move by exactly the price times the blocks; the provider claims; a sponsor tops it
+//! up; the funds run out and the chain ends it as `OutOfFunds`, with every account's balance
+//! exact to the unit, fees included. `DinfraApi` is asked at each step and must agree with the
+//! events.
+//!
+//! The node runs with a 100 ms block time. In `--dev` mode each block advances the relay chain's
+//! block number, the billing clock, by one. Transactions see their own block's relay block
+//! number; `on_initialize` sees its parent's, because the relay-chain data is set by an
+//! inherent after the hooks.
+
+use std::{
+	future::Future,
+	net::TcpListener,
+	path::PathBuf,
+	process::{Child, Command, Stdio},
+	time::{Duration, Instant},
+};
+use subxt::{
+	client::{ClientAtBlock, OnlineClientAtBlockImpl},
+	events::DecodeAsEvent,
+	utils::AccountId32,
+	OnlineClient, PolkadotConfig,
+};
+use subxt_signer::sr25519::{dev, Keypair};
+
+#[subxt::subxt(runtime_metadata_path = "../metadata/dinfra.scale")]
+mod dinfra {}
+
+use dinfra::runtime_types::{
+	bounded_collections::bounded_vec::BoundedVec,
+	dinfra_primitives::{
+		market::AwardTarget,
+		runtime_api::{QuoteTarget, SubscriptionPhase},
+	},
+	pallet_dinfra_subscription::types::{DeploymentReport, TerminationReason},
+};
+
+type Api = OnlineClient<PolkadotConfig>;
+type At = ClientAtBlock<PolkadotConfig, OnlineClientAtBlockImpl<PolkadotConfig>>;
+
+/// 1 DINF.
+const DINF: u128 = 1_000_000_000_000;
+/// The offering's price per block.
+const PRICE: u128 = DINF / 1_000;
+/// How long anything may take before the test gives up.
+const PATIENCE: Duration = Duration::from_secs(240);
+
+/// The node, killed when the test ends, also when it fails.
+struct Node {
+	child: Child,
+	log: PathBuf,
+	url: String,
+}
+
+impl Node {
+	fn start() -> Node {
+		let rpc_port = free_port();
+		let p2p_port = free_port();
+		let log = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-dinfra-node.log");
+		let log_file = std::fs::File::create(&log).expect("the node's log file can be created");
+		let child = Command::new(env!("CARGO_BIN_EXE_dinfra-node"))
+			.args(["--dev", "--dev-block-time", "100", "--tmp", "--no-prometheus"])
+			.args(["--no-telemetry", "--no-mdns", "--no-hardware-benchmarks"])
+			.args(["--rpc-port", &rpc_port.to_string(), "--port", &p2p_port.to_string()])
+			.stdout(Stdio::null())
+			.stderr(log_file)
+			.spawn()
+			.expect("dinfra-node starts");
+		Node { child, log, url: format!("ws://127.0.0.1:{rpc_port}") }
+	}
+
+	/// Connects once the node answers, or fails with the node's log.
+	async fn connect(&mut self) -> Api {
+		let deadline = Instant::now() + PATIENCE;
+		loop {
+			if let Ok(api) = Api::from_insecure_url(&self.url).await {
+				return api;
+			}
+			if let Ok(Some(status)) = self.child.try_wait() {
+				panic!("dinfra-node exited ({status}):\n{}", self.log_tail());
+			}
+			assert!(Instant::now() < deadline, "no RPC after {PATIENCE:?}:\n{}", self.log_tail());
+			tokio::time::sleep(Duration::from_millis(200)).await;
+		}
+	}
+
+	fn log_tail(&self) -> String {
+		let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+		let lines: Vec<_> = log.lines().collect();
+		lines[lines.len().saturating_sub(40)..].join("\n")
+	}
+}
+
+impl Drop for Node {
+	fn drop(&mut self) {
+		let _ = self.child.kill();
+		let _ = self.child.wait();
+		if std::thread::panicking() {
+			eprintln!("dinfra-node's last log lines:\n{}", self.log_tail());
+		}
+	}
+}
+
+fn free_port() -> u16 {
+	TcpListener::bind("127.0.0.1:0")
+		.and_then(|listener| listener.local_addr())
+		.map(|addr| addr.port())
+		.expect("a free port")
+}
+
+fn account(who: &Keypair) -> AccountId32 {
+	who.public_key().to_account_id()
+}
+
+fn bounded(bytes: &[u8]) -> BoundedVec<u8> {
+	BoundedVec(bytes.to_vec())
+}
+
+/// Retries `attempt` until it succeeds or `PATIENCE` runs out.
+async fn eventually<R, E: std::fmt::Debug, F: Future<Output = Result<R, E>>>(
+	what: &str,
+	mut attempt: impl FnMut() -> F,
+) -> R {
+	let deadline = Instant::now() + PATIENCE;
+	loop {
+		match attempt().await {
+			Ok(r) => return r,
+			Err(e) if Instant::now() > deadline => panic!("{what}: {e:?}"),
+			Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+		}
+	}
+}
+
+/// The chain at block `number`, waiting for it to be sealed and finalized.
+async fn block(api: &Api, number: u64) -> At {
+	eventually(&format!("block {number}"), || api.at_block(number)).await
+}
+
+/// The first event `E` matching `matches` in the `within` blocks from `from` on; with its block.
+/// Fails with the DINFRA events it saw instead.
+async fn find_event<E: DecodeAsEvent>(
+	api: &Api,
+	from: u64,
+	within: u64,
+	matches: impl Fn(&E) -> bool,
+) -> (At, E) {
+	let mut seen = Vec::new();
+	for number in from..from + within {
+		let at = block(api, number).await;
+		let events = at.events().fetch().await.expect("events");
+		for event in events.iter() {
+			let event = event.expect("the event decodes");
+			if event.pallet_name().starts_with("Dinfra") {
+				seen.push(format!("#{number} {}.{}", event.pallet_name(), event.event_name()));
+			}
+		}
+		for event in events.find::<E>() {
+			let event = event.expect("the event decodes");
+			if matches(&event) {
+				return (at, event);
+			}
+		}
+	}
+	panic!(
+		"no matching {} in blocks {from}..{}; DINFRA events seen: {seen:?}",
+		std::any::type_name::<E>(),
+		from + within
+	);
+}
+
+/// The fee `who` paid for its transaction in this block.
+async fn fee_paid(at: &At, who: &AccountId32) -> u128 {
+	let events = at.events().fetch().await.expect("events");
+	events
+		.find::<dinfra::transaction_payment::events::TransactionFeePaid>()
+		.map(|e| e.expect("the event decodes"))
+		.filter(|e| &e.who == who)
+		// `actual_fee` includes the tip.
+		.map(|e| e.actual_fee)
+		.sum()
+}
+
+async fn free_balance(at: &At, who: &AccountId32) -> u128 {
+	let account = at
+		.storage()
+		.fetch(dinfra::storage().system().account(), (*who,))
+		.await
+		.expect("the account is stored")
+		.decode()
+		.expect("the account decodes");
+	account.data.free
+}
+
+async fn held_balance(at: &At, who: &AccountId32) -> u128 {
+	let account = at
+		.storage()
+		.fetch(dinfra::storage().system().account(), (*who,))
+		.await
+		.expect("the account is stored")
+		.decode()
+		.expect("the account decodes");
+	account.data.reserved
+}
+
+/// The relay chain's block number as of this block: the billing clock.
+async fn relay_block(at: &At) -> u32 {
+	at.storage()
+		.fetch(dinfra::storage().parachain_system().last_relay_chain_block_number(), ())
+		.await
+		.expect("the relay block number is stored")
+		.decode()
+		.expect("it decodes")
+}
+
+/// Signs and submits a call as `who`, and returns the finalized block it landed in.
+async fn submit<Call: subxt::transactions::Payload>(api: &Api, who: &Keypair, call: Call) -> At {
+	let progress = api
+		.tx()
+		.await
+		.expect("a transactions client")
+		.sign_and_submit_then_watch_default(&call, who)
+		.await
+		.expect("the transaction is accepted");
+	let in_block = progress.wait_for_finalized().await.expect("the transaction is finalized");
+	in_block.wait_for_success().await.expect("the transaction succeeds");
+	api.at_block(in_block.block_hash()).await.expect("its block")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_subscription_from_subscribe_to_out_of_funds() {
+	let mut node = Node::start();
+	let api = node.connect().await;
+	let dinfra_api = dinfra::runtime_apis().dinfra_api();
+
+	let (provider_key, subscriber_key, sponsor_key) = (dev::bob(), dev::charlie(), dev::dave());
+	let (provider, subscriber, sponsor) =
+		(account(&provider_key), account(&subscriber_key), account(&sponsor_key));
+	let constants = api.at_current_block().await.expect("the current block");
+	let min_runway: u32 = constants
+		.constants()
+		.entry(dinfra::constants().dinfra_subscription().min_runway())
+		.expect("MinRunway");
+	let deposit: u128 = constants
+		.constants()
+		.entry(dinfra::constants().dinfra_subscription().subscription_deposit())
+		.expect("SubscriptionDeposit");
+
+	// The provider registers and offers 4 deployments of "vm-small" (type 0 at genesis).
+	let vm_small = 0;
+	submit(
+		&api,
+		&provider_key,
+		dinfra::transactions().dinfra_provider().register_provider(bounded(b"{\"region\":\"eu\"}")),
+	)
+	.await;
+	let offered = submit(
+		&api,
+		&provider_key,
+		dinfra::transactions().dinfra_provider().create_offering(
+			vm_small,
+			4,
+			PRICE,
+			bounded(b"2 vCPU, 4 GiB"),
+		),
+	)
+	.await;
+	let quotes = offered
+		.runtime_apis()
+		.call(dinfra_api.quote(vm_small, QuoteTarget::Any))
+		.await
+		.expect("quote");
+	assert_eq!(quotes.len(), 1, "one offering is quoted: {quotes:?}");
+	assert_eq!((quotes[0].provider, quotes[0].price_per_block), (provider, PRICE));
+	assert_eq!((quotes[0].capacity, quotes[0].free_capacity), (4, 4));
+
+	// The subscriber funds exactly the minimum runway at the offering's price.
+	let funding = PRICE * u128::from(min_runway);
+	let subscriber_start = free_balance(&offered, &subscriber).await;
+	let provider_start = free_balance(&offered, &provider).await;
+	let sponsor_start = free_balance(&offered, &sponsor).await;
+	let subscribed = submit(
+		&api,
+		&subscriber_key,
+		dinfra::transactions().dinfra_subscription().subscribe(
+			vm_small,
+			bounded(b"bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"),
+			AwardTarget::Any,
+			PRICE,
+			funding,
+		),
+	)
+	.await;
+	let subscribed_event = subscribed
+		.events()
+		.fetch()
+		.await
+		.expect("events")
+		.find_first::<dinfra::dinfra_subscription::events::Subscribed>()
+		.expect("Subscribed")
+		.expect("it decodes");
+	let id = subscribed_event.id;
+	assert_eq!((subscribed_event.subscriber, subscribed_event.funding), (subscriber, funding));
+	let subscribe_fee = fee_paid(&subscribed, &subscriber).await;
+	assert_eq!(
+		free_balance(&subscribed, &subscriber).await,
+		subscriber_start - funding - deposit - subscribe_fee,
+		"the funding and the deposit are held, the fee is paid"
+	);
+	assert_eq!(held_balance(&subscribed, &subscriber).await, funding + deposit);
+
+	// The award arrives in a following block's `on_initialize`.
+	let (awarded_at, awarded) = find_event::<dinfra::dinfra_subscription::events::Awarded>(
+		&api,
+		subscribed.block_number(),
+		5,
+		|e| e.id == id,
+	)
+	.await;
+	assert_eq!((awarded.provider, awarded.price_per_block), (provider, PRICE));
+	let view = awarded_at
+		.runtime_apis()
+		.call(dinfra_api.subscription(id))
+		.await
+		.expect("subscription")
+		.expect("it is live");
+	assert!(matches!(view.phase, SubscriptionPhase::Provisioning), "{:?}", view.phase);
+	assert_eq!(view.provider.as_ref(), Some(&provider));
+	assert_eq!((view.balance, view.owed_now), (funding, 0));
+	let deployments = awarded_at
+		.runtime_apis()
+		.call(dinfra_api.provider_deployments(provider))
+		.await
+		.expect("provider_deployments");
+	assert_eq!(deployments, vec![id]);
+
+	// The provider reports it running: billing starts at that block's relay block number.
+	let running = submit(
+		&api,
+		&provider_key,
+		dinfra::transactions().dinfra_subscription().report_deployment(
+			id,
+			DeploymentReport::Running { endpoint: bounded(b"https://vm-1.eu.example:443") },
+		),
+	)
+	.await;
+	let running_event = running
+		.events()
+		.fetch()
+		.await
+		.expect("events")
+		.find_first::<dinfra::dinfra_subscription::events::DeploymentRunning>()
+		.expect("DeploymentRunning")
+		.expect("it decodes");
+	let billing_start = relay_block(&running).await;
+	assert_eq!(running_event.expires_at, Some(billing_start + min_runway));
+	let mut provider_fees = fee_paid(&running, &provider).await;
+
+	// Blocks pass: what is owed grows by exactly the price per relay block.
+	let later = block(&api, running.block_number() + 20).await;
+	let elapsed = relay_block(&later).await - billing_start;
+	assert_eq!(elapsed, 20, "in --dev mode each block is one relay block");
+	let view = later
+		.runtime_apis()
+		.call(dinfra_api.subscription(id))
+		.await
+		.expect("subscription")
+		.expect("it is live");
+	assert!(matches!(view.phase, SubscriptionPhase::Running), "{:?}", view.phase);
+	assert_eq!(view.endpoint.as_deref(), Some(&b"https://vm-1.eu.example:443"[..]));
+	assert_eq!(view.owed_now, PRICE * u128::from(elapsed));
+	assert_eq!(view.balance, funding);
+	assert_eq!(view.runway, Some(min_runway - elapsed));
+	assert_eq!(view.expires_at, Some(billing_start + min_runway));
+
+	// The provider claims what it has earned so far.
+	let claimed =
+		submit(&api, &provider_key, dinfra::transactions().dinfra_subscription().claim(id)).await;
+	let claim = claimed
+		.events()
+		.fetch()
+		.await
+		.expect("events")
+		.find_first::<dinfra::dinfra_subscription::events::Claimed>()
+		.expect("Claimed")
+		.expect("it decodes");
+	let claimed_blocks = relay_block(&claimed).await - billing_start;
+	assert_eq!(claim.amount, PRICE * u128::from(claimed_blocks));
+	provider_fees += fee_paid(&claimed, &provider).await;
+	assert_eq!(
+		free_balance(&claimed, &provider).await,
+		provider_start + claim.amount - provider_fees,
+		"the provider is paid straight from the subscriber's hold"
+	);
+
+	// A sponsor tops it up by 100 blocks' worth.
+	let top_up = PRICE * 100;
+	let topped =
+		submit(&api, &sponsor_key, dinfra::transactions().dinfra_subscription().top_up(id, top_up))
+			.await;
+	let topped_event = topped
+		.events()
+		.fetch()
+		.await
+		.expect("events")
+		.find_first::<dinfra::dinfra_subscription::events::ToppedUp>()
+		.expect("ToppedUp")
+		.expect("it decodes");
+	let topped_blocks = relay_block(&topped).await - billing_start;
+	let expires_at = billing_start + min_runway + 100;
+	assert_eq!(topped_event.amount, top_up);
+	assert_eq!(topped_event.balance, funding + top_up - PRICE * u128::from(topped_blocks));
+	assert_eq!(topped_event.expires_at, Some(expires_at));
+	let sponsor_fee = fee_paid(&topped, &sponsor).await;
+	assert_eq!(free_balance(&topped, &sponsor).await, sponsor_start - top_up - sponsor_fee);
+	let view = topped
+		.runtime_apis()
+		.call(dinfra_api.subscription(id))
+		.await
+		.expect("subscription")
+		.expect("it is live");
+	assert_eq!((view.balance, view.owed_now), (topped_event.balance, 0));
+	assert_eq!(view.expires_at, Some(expires_at));
+
+	// The funds run out at exactly `expires_at`, and the chain ends it. The hook runs before the
+	// block's relay-chain data is set, so its clock is the parent block's relay block number.
+	let (ended_at, ended) = find_event::<dinfra::dinfra_subscription::events::Terminated>(
+		&api,
+		topped.block_number(),
+		u64::from(min_runway) + 200,
+		|e| e.id == id,
+	)
+	.await;
+	assert!(matches!(ended.reason, TerminationReason::OutOfFunds), "{:?}", ended.reason);
+	let parent = block(&api, ended_at.block_number() - 1).await;
+	assert_eq!(relay_block(&parent).await, expires_at, "it ends when its funds run out");
+	assert_eq!(ended.refunded, 0, "nothing is left: the funds bought whole blocks");
+	assert_eq!(ended.paid, funding + top_up, "the provider was paid everything, over its life");
+
+	// Every balance is exact: the provider got every unit, the subscriber its deposit back.
+	assert_eq!(
+		free_balance(&ended_at, &provider).await,
+		provider_start + funding + top_up - provider_fees
+	);
+	assert_eq!(
+		free_balance(&ended_at, &subscriber).await,
+		subscriber_start - funding - subscribe_fee
+	);
+	assert_eq!(held_balance(&ended_at, &subscriber).await, 0);
+	assert_eq!(free_balance(&ended_at, &sponsor).await, sponsor_start - top_up - sponsor_fee);
+
+	// The chain has forgotten it, and the provider's capacity is free again.
+	let view =
+		ended_at.runtime_apis().call(dinfra_api.subscription(id)).await.expect("subscription");
+	assert!(view.is_none(), "an ended subscription is pruned");
+	let deployments = ended_at
+		.runtime_apis()
+		.call(dinfra_api.provider_deployments(provider))
+		.await
+		.expect("provider_deployments");
+	assert!(deployments.is_empty());
+	let quotes = ended_at
+		.runtime_apis()
+		.call(dinfra_api.quote(vm_small, QuoteTarget::Any))
+		.await
+		.expect("quote");
+	assert_eq!(quotes[0].free_capacity, 4);
+	drop(node);
+}
