@@ -185,7 +185,8 @@ async fn fee_paid(at: &At, who: &AccountId32) -> u128 {
 		.sum()
 }
 
-async fn free_balance(at: &At, who: &AccountId32) -> u128 {
+/// `who`'s free and held (reserved) balance at this block.
+async fn balances(at: &At, who: &AccountId32) -> (u128, u128) {
 	let account = at
 		.storage()
 		.fetch(dinfra::storage().system().account(), (*who,))
@@ -193,18 +194,24 @@ async fn free_balance(at: &At, who: &AccountId32) -> u128 {
 		.expect("the account is stored")
 		.decode()
 		.expect("the account decodes");
-	account.data.free
+	(account.data.free, account.data.reserved)
+}
+
+async fn free_balance(at: &At, who: &AccountId32) -> u128 {
+	balances(at, who).await.0
 }
 
 async fn held_balance(at: &At, who: &AccountId32) -> u128 {
-	let account = at
-		.storage()
-		.fetch(dinfra::storage().system().account(), (*who,))
-		.await
-		.expect("the account is stored")
-		.decode()
-		.expect("the account decodes");
-	account.data.reserved
+	balances(at, who).await.1
+}
+
+/// The first event `E` of this block.
+async fn event_in<E: DecodeAsEvent>(at: &At) -> E {
+	let events = at.events().fetch().await.expect("events");
+	match events.find_first::<E>() {
+		Some(event) => event.expect("it decodes"),
+		None => panic!("no {} in block {}", std::any::type_name::<E>(), at.block_number()),
+	}
 }
 
 /// The relay chain's block number as of this block: the billing clock.
@@ -295,14 +302,8 @@ async fn a_subscription_from_subscribe_to_out_of_funds() {
 		),
 	)
 	.await;
-	let subscribed_event = subscribed
-		.events()
-		.fetch()
-		.await
-		.expect("events")
-		.find_first::<dinfra::dinfra_subscription::events::Subscribed>()
-		.expect("Subscribed")
-		.expect("it decodes");
+	let subscribed_event =
+		event_in::<dinfra::dinfra_subscription::events::Subscribed>(&subscribed).await;
 	let id = subscribed_event.id;
 	assert_eq!((subscribed_event.subscriber, subscribed_event.funding), (subscriber, funding));
 	let subscribe_fee = fee_paid(&subscribed, &subscriber).await;
@@ -348,14 +349,8 @@ async fn a_subscription_from_subscribe_to_out_of_funds() {
 		),
 	)
 	.await;
-	let running_event = running
-		.events()
-		.fetch()
-		.await
-		.expect("events")
-		.find_first::<dinfra::dinfra_subscription::events::DeploymentRunning>()
-		.expect("DeploymentRunning")
-		.expect("it decodes");
+	let running_event =
+		event_in::<dinfra::dinfra_subscription::events::DeploymentRunning>(&running).await;
 	let billing_start = relay_block(&running).await;
 	assert_eq!(running_event.expires_at, Some(billing_start + min_runway));
 	let mut provider_fees = fee_paid(&running, &provider).await;
@@ -380,14 +375,7 @@ async fn a_subscription_from_subscribe_to_out_of_funds() {
 	// The provider claims what it has earned so far.
 	let claimed =
 		submit(&api, &provider_key, dinfra::transactions().dinfra_subscription().claim(id)).await;
-	let claim = claimed
-		.events()
-		.fetch()
-		.await
-		.expect("events")
-		.find_first::<dinfra::dinfra_subscription::events::Claimed>()
-		.expect("Claimed")
-		.expect("it decodes");
+	let claim = event_in::<dinfra::dinfra_subscription::events::Claimed>(&claimed).await;
 	let claimed_blocks = relay_block(&claimed).await - billing_start;
 	assert_eq!(claim.amount, PRICE * u128::from(claimed_blocks));
 	provider_fees += fee_paid(&claimed, &provider).await;
@@ -402,14 +390,7 @@ async fn a_subscription_from_subscribe_to_out_of_funds() {
 	let topped =
 		submit(&api, &sponsor_key, dinfra::transactions().dinfra_subscription().top_up(id, top_up))
 			.await;
-	let topped_event = topped
-		.events()
-		.fetch()
-		.await
-		.expect("events")
-		.find_first::<dinfra::dinfra_subscription::events::ToppedUp>()
-		.expect("ToppedUp")
-		.expect("it decodes");
+	let topped_event = event_in::<dinfra::dinfra_subscription::events::ToppedUp>(&topped).await;
 	let topped_blocks = relay_block(&topped).await - billing_start;
 	let expires_at = billing_start + min_runway + 100;
 	assert_eq!(topped_event.amount, top_up);
