@@ -330,15 +330,36 @@ pub mod pallet {
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
 			for (owner, name, schema_cid) in &self.deployment_types {
-				// A chain must not start from a genesis that breaks the registry's rules, so an
-				// invalid entry stops the genesis build.
-				let name = DeploymentTypeName::<T>::try_from(name.clone())
-					.expect("genesis deployment-type names fit MaxNameLength");
-				let schema_cid = Cid::<T>::try_from(schema_cid.clone())
-					.expect("genesis schema CIDs fit MaxCidLength");
-				Pallet::<T>::do_register_deployment_type(owner.clone(), name, schema_cid)
-					.expect("genesis deployment types are valid, unique and their owners funded");
+				// `build` cannot return an error. An entry that breaks the registry's rules is
+				// not registered; it is logged, and `defensive!` makes tests and debug builds
+				// stop on it, so that a broken preset cannot go unnoticed.
+				if let Err(e) = Pallet::<T>::register_genesis_type(owner, name, schema_cid) {
+					log::error!(
+						target: LOG_TARGET,
+						"genesis deployment type {:?} not registered: {e:?}",
+						alloc::string::String::from_utf8_lossy(name)
+					);
+					frame_support::defensive!(
+						"a genesis deployment type breaks the registry's rules"
+					);
+				}
 			}
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// Registers one deployment type of the genesis config, by the rules of
+		/// `register_deployment_type`.
+		fn register_genesis_type(
+			owner: &T::AccountId,
+			name: &[u8],
+			schema_cid: &[u8],
+		) -> DispatchResult {
+			let name = DeploymentTypeName::<T>::try_from(name.to_vec())
+				.map_err(|_| Error::<T>::InvalidName)?;
+			let schema_cid =
+				Cid::<T>::try_from(schema_cid.to_vec()).map_err(|_| Error::<T>::InvalidCid)?;
+			Self::do_register_deployment_type(owner.clone(), name, schema_cid)
 		}
 	}
 

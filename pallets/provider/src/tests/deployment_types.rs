@@ -221,3 +221,25 @@ fn genesis_registers_deployment_types_with_their_deposits() {
 		DinfraProvider::do_try_state().unwrap();
 	});
 }
+
+/// A genesis entry that breaks the registry's rules (here a name taken twice) stops the build
+/// in tests and debug builds, through `defensive!`, instead of starting a broken chain.
+#[test]
+#[should_panic(expected = "a genesis deployment type breaks the registry's rules")]
+fn a_genesis_deployment_type_that_breaks_the_rules_is_caught() {
+	use polkadot_sdk::sp_runtime::BuildStorage;
+	let _ = RuntimeGenesisConfig {
+		balances: pallet_balances::GenesisConfig {
+			balances: vec![(1, ENDOWMENT)],
+			..Default::default()
+		},
+		dinfra_provider: crate::GenesisConfig {
+			deployment_types: vec![
+				(1, b"vm-small".to_vec(), SCHEMA_CID.to_vec()),
+				(1, b"vm-small".to_vec(), SCHEMA_CID.to_vec()),
+			],
+		},
+		..Default::default()
+	}
+	.build_storage();
+}
