@@ -205,6 +205,16 @@ async fn held_balance(at: &At, who: &AccountId32) -> u128 {
 	balances(at, who).await.1
 }
 
+/// `DinfraApi::subscription` at this block, for a subscription that must be live.
+async fn live_view(
+	at: &At,
+	id: u64,
+) -> dinfra::runtime_types::dinfra_primitives::runtime_api::SubscriptionView<AccountId32, u128, u32>
+{
+	let call = dinfra::runtime_apis().dinfra_api().subscription(id);
+	at.runtime_apis().call(call).await.expect("subscription").expect("it is live")
+}
+
 /// The first event `E` of this block.
 async fn event_in<E: DecodeAsEvent>(at: &At) -> E {
 	let events = at.events().fetch().await.expect("events");
@@ -323,12 +333,7 @@ async fn a_subscription_from_subscribe_to_out_of_funds() {
 	)
 	.await;
 	assert_eq!((awarded.provider, awarded.price_per_block), (provider, PRICE));
-	let view = awarded_at
-		.runtime_apis()
-		.call(dinfra_api.subscription(id))
-		.await
-		.expect("subscription")
-		.expect("it is live");
+	let view = live_view(&awarded_at, id).await;
 	assert!(matches!(view.phase, SubscriptionPhase::Provisioning), "{:?}", view.phase);
 	assert_eq!(view.provider.as_ref(), Some(&provider));
 	assert_eq!((view.balance, view.owed_now), (funding, 0));
@@ -359,12 +364,7 @@ async fn a_subscription_from_subscribe_to_out_of_funds() {
 	let later = block(&api, running.block_number() + 20).await;
 	let elapsed = relay_block(&later).await - billing_start;
 	assert_eq!(elapsed, 20, "in --dev mode each block is one relay block");
-	let view = later
-		.runtime_apis()
-		.call(dinfra_api.subscription(id))
-		.await
-		.expect("subscription")
-		.expect("it is live");
+	let view = live_view(&later, id).await;
 	assert!(matches!(view.phase, SubscriptionPhase::Running), "{:?}", view.phase);
 	assert_eq!(view.endpoint.as_deref(), Some(&b"https://vm-1.eu.example:443"[..]));
 	assert_eq!(view.owed_now, PRICE * u128::from(elapsed));
@@ -398,12 +398,7 @@ async fn a_subscription_from_subscribe_to_out_of_funds() {
 	assert_eq!(topped_event.expires_at, Some(expires_at));
 	let sponsor_fee = fee_paid(&topped, &sponsor).await;
 	assert_eq!(free_balance(&topped, &sponsor).await, sponsor_start - top_up - sponsor_fee);
-	let view = topped
-		.runtime_apis()
-		.call(dinfra_api.subscription(id))
-		.await
-		.expect("subscription")
-		.expect("it is live");
+	let view = live_view(&topped, id).await;
 	assert_eq!((view.balance, view.owed_now), (topped_event.balance, 0));
 	assert_eq!(view.expires_at, Some(expires_at));
 
