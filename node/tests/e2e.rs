@@ -13,19 +13,9 @@
 //! number; `on_initialize` sees its parent's, because the relay-chain data is set by an
 //! inherent after the hooks.
 
-use std::{
-	future::Future,
-	net::TcpListener,
-	path::PathBuf,
-	process::{Child, Command, Stdio},
-	time::{Duration, Instant},
-};
-use subxt::{
-	client::{ClientAtBlock, OnlineClientAtBlockImpl},
-	events::DecodeAsEvent,
-	utils::AccountId32,
-	OnlineClient, PolkadotConfig,
-};
+use dinfra_devnet::{block, event_in, find_event, submit, At, DevNode};
+use std::path::Path;
+use subxt::{events::DecodeAsEvent, utils::AccountId32};
 use subxt_signer::sr25519::{dev, Keypair};
 
 #[subxt::subxt(runtime_metadata_path = "../metadata/dinfra.scale")]
@@ -40,78 +30,11 @@ use dinfra::runtime_types::{
 	pallet_dinfra_subscription::types::{DeploymentReport, TerminationReason},
 };
 
-type Api = OnlineClient<PolkadotConfig>;
-type At = ClientAtBlock<PolkadotConfig, OnlineClientAtBlockImpl<PolkadotConfig>>;
 
 /// 1 DINF.
 const DINF: u128 = 1_000_000_000_000;
 /// The offering's price per block.
 const PRICE: u128 = DINF / 1_000;
-/// How long anything may take before the test gives up.
-const PATIENCE: Duration = Duration::from_secs(240);
-
-/// The node, killed when the test ends, also when it fails.
-struct Node {
-	child: Child,
-	log: PathBuf,
-	url: String,
-}
-
-impl Node {
-	fn start() -> Node {
-		let rpc_port = free_port();
-		let p2p_port = free_port();
-		let log = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-dinfra-node.log");
-		let log_file = std::fs::File::create(&log).expect("the node's log file can be created");
-		let child = Command::new(env!("CARGO_BIN_EXE_dinfra-node"))
-			.args(["--dev", "--dev-block-time", "100", "--tmp", "--no-prometheus"])
-			.args(["--no-telemetry", "--no-mdns", "--no-hardware-benchmarks"])
-			.args(["--rpc-port", &rpc_port.to_string(), "--port", &p2p_port.to_string()])
-			.stdout(Stdio::null())
-			.stderr(log_file)
-			.spawn()
-			.expect("dinfra-node starts");
-		Node { child, log, url: format!("ws://127.0.0.1:{rpc_port}") }
-	}
-
-	/// Connects once the node answers, or fails with the node's log.
-	async fn connect(&mut self) -> Api {
-		let deadline = Instant::now() + PATIENCE;
-		loop {
-			if let Ok(api) = Api::from_insecure_url(&self.url).await {
-				return api;
-			}
-			if let Ok(Some(status)) = self.child.try_wait() {
-				panic!("dinfra-node exited ({status}):\n{}", self.log_tail());
-			}
-			assert!(Instant::now() < deadline, "no RPC after {PATIENCE:?}:\n{}", self.log_tail());
-			tokio::time::sleep(Duration::from_millis(200)).await;
-		}
-	}
-
-	fn log_tail(&self) -> String {
-		let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-		let lines: Vec<_> = log.lines().collect();
-		lines[lines.len().saturating_sub(40)..].join("\n")
-	}
-}
-
-impl Drop for Node {
-	fn drop(&mut self) {
-		let _ = self.child.kill();
-		let _ = self.child.wait();
-		if std::thread::panicking() {
-			eprintln!("dinfra-node's last log lines:\n{}", self.log_tail());
-		}
-	}
-}
-
-fn free_port() -> u16 {
-	TcpListener::bind("127.0.0.1:0")
-		.and_then(|listener| listener.local_addr())
-		.map(|addr| addr.port())
-		.expect("a free port")
-}
 
 fn account(who: &Keypair) -> AccountId32 {
 	who.public_key().to_account_id()
@@ -119,58 +42,6 @@ fn account(who: &Keypair) -> AccountId32 {
 
 fn bounded(bytes: &[u8]) -> BoundedVec<u8> {
 	BoundedVec(bytes.to_vec())
-}
-
-/// Retries `attempt` until it succeeds or `PATIENCE` runs out.
-async fn eventually<R, E: std::fmt::Debug, F: Future<Output = Result<R, E>>>(
-	what: &str,
-	mut attempt: impl FnMut() -> F,
-) -> R {
-	let deadline = Instant::now() + PATIENCE;
-	loop {
-		match attempt().await {
-			Ok(r) => return r,
-			Err(e) if Instant::now() > deadline => panic!("{what}: {e:?}"),
-			Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-		}
-	}
-}
-
-/// The chain at block `number`, waiting for it to be sealed and finalized.
-async fn block(api: &Api, number: u64) -> At {
-	eventually(&format!("block {number}"), || api.at_block(number)).await
-}
-
-/// The first event `E` matching `matches` in the `within` blocks from `from` on; with its block.
-/// Fails with the DINFRA events it saw instead.
-async fn find_event<E: DecodeAsEvent>(
-	api: &Api,
-	from: u64,
-	within: u64,
-	matches: impl Fn(&E) -> bool,
-) -> (At, E) {
-	let mut seen = Vec::new();
-	for number in from..from + within {
-		let at = block(api, number).await;
-		let events = at.events().fetch().await.expect("events");
-		for event in events.iter() {
-			let event = event.expect("the event decodes");
-			if event.pallet_name().starts_with("Dinfra") {
-				seen.push(format!("#{number} {}.{}", event.pallet_name(), event.event_name()));
-			}
-		}
-		for event in events.find::<E>() {
-			let event = event.expect("the event decodes");
-			if matches(&event) {
-				return (at, event);
-			}
-		}
-	}
-	panic!(
-		"no matching {} in blocks {from}..{}; DINFRA events seen: {seen:?}",
-		std::any::type_name::<E>(),
-		from + within
-	);
 }
 
 /// The fee `who` paid for its transaction in this block.
@@ -215,15 +86,6 @@ async fn live_view(
 	at.runtime_apis().call(call).await.expect("subscription").expect("it is live")
 }
 
-/// The first event `E` of this block.
-async fn event_in<E: DecodeAsEvent>(at: &At) -> E {
-	let events = at.events().fetch().await.expect("events");
-	match events.find_first::<E>() {
-		Some(event) => event.expect("it decodes"),
-		None => panic!("no {} in block {}", std::any::type_name::<E>(), at.block_number()),
-	}
-}
-
 /// The relay chain's block number as of this block: the billing clock.
 async fn relay_block(at: &At) -> u32 {
 	at.storage()
@@ -234,23 +96,13 @@ async fn relay_block(at: &At) -> u32 {
 		.expect("it decodes")
 }
 
-/// Signs and submits a call as `who`, and returns the finalized block it landed in.
-async fn submit<Call: subxt::transactions::Payload>(api: &Api, who: &Keypair, call: Call) -> At {
-	let progress = api
-		.tx()
-		.await
-		.expect("a transactions client")
-		.sign_and_submit_then_watch_default(&call, who)
-		.await
-		.expect("the transaction is accepted");
-	let in_block = progress.wait_for_finalized().await.expect("the transaction is finalized");
-	in_block.wait_for_success().await.expect("the transaction succeeds");
-	api.at_block(in_block.block_hash()).await.expect("its block")
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_subscription_from_subscribe_to_out_of_funds() {
-	let mut node = Node::start();
+	let mut node = DevNode::start(
+		Path::new(env!("CARGO_BIN_EXE_dinfra-node")),
+		Path::new(env!("CARGO_TARGET_TMPDIR")),
+		"e2e",
+	);
 	let api = node.connect().await;
 	let dinfra_api = dinfra::runtime_apis().dinfra_api();
 

@@ -214,6 +214,9 @@ mod runtime {
 	#[runtime::pallet_index(33)]
 	pub type MessageQueue = pallet_message_queue;
 
+	#[runtime::pallet_index(40)]
+	pub type Proxy = pallet_proxy;
+
 	#[runtime::pallet_index(50)]
 	pub type DinfraProvider = pallet_dinfra_provider;
 	#[runtime::pallet_index(51)]

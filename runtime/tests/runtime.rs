@@ -309,6 +309,125 @@ fn a_whole_subscription_lifecycle_as_signed_transactions() {
 	});
 }
 
+/// The outcome of the proxied call in the last transaction.
+fn proxied_result() -> polkadot_sdk::sp_runtime::DispatchResult {
+	System::events()
+		.into_iter()
+		.find_map(|r| match r.event {
+			RuntimeEvent::Proxy(polkadot_sdk::pallet_proxy::Event::ProxyExecuted { result }) =>
+				Some(result),
+			_ => None,
+		})
+		.expect("the proxy call was executed")
+}
+
+/// `call` sent by `operator` for `provider` through its DINFRA-operator proxy.
+fn as_operator(provider: &AccountId, call: RuntimeCall) -> RuntimeCall {
+	RuntimeCall::Proxy(polkadot_sdk::pallet_proxy::Call::proxy {
+		real: provider.clone().into(),
+		force_proxy_type: Some(dinfra_runtime::configs::proxy::ProxyType::DinfraOperator),
+		call: Box::new(call),
+	})
+}
+
+#[test]
+fn a_dinfra_operator_reports_and_claims_for_its_provider_and_can_do_nothing_else() {
+	use pallet_dinfra_subscription::{DeploymentReport, Event};
+	preset("development").execute_with(|| {
+		System::set_block_number(1);
+		RelaychainDataProvider::<Runtime>::set_block_number(100);
+		let (bob, dave): (AccountId, AccountId) =
+			(Sr25519Keyring::Bob.to_account_id(), Sr25519Keyring::Dave.to_account_id());
+		let price: Balance = DINF / 100;
+		submit(
+			Sr25519Keyring::Bob,
+			RuntimeCall::DinfraProvider(pallet_dinfra_provider::Call::register_provider {
+				metadata: Default::default(),
+			}),
+		);
+		submit(
+			Sr25519Keyring::Bob,
+			RuntimeCall::DinfraProvider(pallet_dinfra_provider::Call::create_offering {
+				deployment_type: 0,
+				capacity: 1,
+				price_per_block: price,
+				description: Default::default(),
+			}),
+		);
+		// Bob's gateway signs with Dave's key.
+		submit(
+			Sr25519Keyring::Bob,
+			RuntimeCall::Proxy(polkadot_sdk::pallet_proxy::Call::add_proxy {
+				delegate: dave.clone().into(),
+				proxy_type: dinfra_runtime::configs::proxy::ProxyType::DinfraOperator,
+				delay: 0,
+			}),
+		);
+		let funding = price * Balance::from(dinfra_runtime::configs::dinfra::MinRunway::get());
+		submit(
+			Sr25519Keyring::Charlie,
+			RuntimeCall::DinfraSubscription(pallet_dinfra_subscription::Call::subscribe {
+				deployment_type: 0,
+				descriptor_cid: genesis_config_presets::VM_SMALL_SCHEMA_CID.as_bytes().to_vec().try_into().unwrap(),
+				target: dinfra_primitives::AwardTarget::Any,
+				max_price_per_block: price,
+				funding,
+			}),
+		);
+		relay_block(101);
+
+		// The operator reports the deployment running, as Bob.
+		submit(
+			Sr25519Keyring::Dave,
+			as_operator(
+				&bob,
+				RuntimeCall::DinfraSubscription(pallet_dinfra_subscription::Call::report_deployment {
+					id: 0,
+					report: DeploymentReport::Running { endpoint: b"https://203.0.113.7".to_vec().try_into().unwrap() },
+				}),
+			),
+		);
+		assert_eq!(proxied_result(), Ok(()));
+		assert!(subscription_events().iter().any(|e| matches!(e, Event::DeploymentRunning { id: 0, .. })));
+
+		// Ten blocks later the operator claims: the earnings land in Bob's account, and Dave pays
+		// only the fee.
+		relay_block(111);
+		let (bob_before, dave_before) = (Balances::free_balance(&bob), Balances::free_balance(&dave));
+		let fee = submit(
+			Sr25519Keyring::Dave,
+			as_operator(&bob, RuntimeCall::DinfraSubscription(pallet_dinfra_subscription::Call::claim { id: 0 })),
+		);
+		assert_eq!(proxied_result(), Ok(()));
+		assert_eq!(Balances::free_balance(&bob), bob_before + 10 * price);
+		assert_eq!(Balances::free_balance(&dave), dave_before - fee);
+
+		// Everything else is refused, and changes nothing but Dave's fee.
+		for call in [
+			RuntimeCall::Balances(polkadot_sdk::pallet_balances::Call::transfer_keep_alive {
+				dest: dave.clone().into(),
+				value: DINF,
+			}),
+			RuntimeCall::DinfraProvider(pallet_dinfra_provider::Call::close_offering {
+				deployment_type: 0,
+			}),
+			RuntimeCall::Proxy(polkadot_sdk::pallet_proxy::Call::add_proxy {
+				delegate: dave.clone().into(),
+				proxy_type: dinfra_runtime::configs::proxy::ProxyType::Any,
+				delay: 0,
+			}),
+		] {
+			let bob_before = Balances::free_balance(&bob);
+			submit(Sr25519Keyring::Dave, as_operator(&bob, call));
+			assert_eq!(
+				proxied_result(),
+				Err(polkadot_sdk::frame_system::Error::<Runtime>::CallFiltered.into())
+			);
+			assert_eq!(Balances::free_balance(&bob), bob_before);
+		}
+	});
+}
+
 #[test]
 fn integrity_test() {
 	use polkadot_sdk::frame_support::traits::IntegrityTest;
@@ -317,7 +436,7 @@ fn integrity_test() {
 	});
 }
 
-/// `frame-omni-bencher` finds every benchmark of both pallets in the runtime.
+/// The benchmarking CLI finds every benchmark of both pallets in the runtime.
 #[cfg(feature = "runtime-benchmarks")]
 #[test]
 fn the_runtime_lists_the_benchmarks_of_both_pallets() {

@@ -305,6 +305,25 @@ mod benchmarks {
 		}
 	}
 
+	/// The baseline of `on_initialize_idle_over_live`: the same storage reads and writes as the
+	/// idle hook (the clock, the cursor, one due count, the intake), with none of its logic, over
+	/// `s` live subscriptions. Growth that this shows too comes from the storage backend (a
+	/// deeper trie under more keys), which every read in the runtime pays, not from the hook.
+	/// An analysis benchmark (`--extra`).
+	#[benchmark(extra)]
+	fn idle_storage_baseline_over_live(s: Linear<100, 100_000>) {
+		seed_live::<T>(s);
+
+		#[block]
+		{
+			let now = DinfraSubscription::<T>::now();
+			let cursor = DueCursor::<T>::get().unwrap_or(now);
+			core::hint::black_box(DueCount::<T>::get(cursor));
+			DueCursor::<T>::put(cursor);
+			Intake::<T>::put(Intake::<T>::get());
+		}
+	}
+
 	/// `on_initialize` with nothing due: the cursor, the queue bounds and one probe.
 	#[benchmark]
 	fn on_initialize_idle() {

@@ -1,6 +1,7 @@
 //! Pallet configurations. The market's own economics are in [`dinfra`], XCM in [`xcm_config`].
 
 pub mod dinfra;
+pub mod proxy;
 pub mod xcm_config;
 
 use crate::*;

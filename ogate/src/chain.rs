@@ -1,0 +1,343 @@
+//! The chain side: reading finalized blocks and the runtime API, and signing status reports,
+//! with code generated from the committed metadata (`metadata/dinfra.scale`).
+
+use crate::{
+	store::{BlockChanges, ChainChange, Cursor, Deployment, Phase, Report, ReportStatus},
+	task::Notice,
+};
+use std::collections::HashSet;
+use subxt::{
+	client::{ClientAtBlock, OnlineClientAtBlockImpl},
+	config::DefaultExtrinsicParamsBuilder,
+	events::Phase as EventPhase,
+	utils::{AccountId32, MultiAddress},
+	OnlineClient, PolkadotConfig,
+};
+use subxt_signer::sr25519::Keypair;
+
+/// The DINFRA runtime's types and calls.
+#[subxt::subxt(runtime_metadata_path = "../metadata/dinfra.scale")]
+pub mod dinfra {}
+
+use dinfra::{
+	dinfra_subscription::events as ev,
+	runtime_types::{
+		bounded_collections::bounded_vec::BoundedVec,
+		dinfra_primitives::runtime_api::{SubscriptionPhase, SubscriptionView},
+		dinfra_runtime::{configs::proxy::ProxyType, RuntimeCall},
+		pallet_dinfra_subscription::{
+			pallet::Call as SubscriptionCall,
+			types::{DeploymentReport, ProvisioningFailure, TerminationReason},
+		},
+	},
+};
+
+/// A client of the DINFRA node.
+pub type Api = OnlineClient<PolkadotConfig>;
+type At = ClientAtBlock<PolkadotConfig, OnlineClientAtBlockImpl<PolkadotConfig>>;
+
+/// A subscription as the runtime API shows it now.
+pub type View = SubscriptionView<AccountId32, u128, u32>;
+
+/// Blocks for which a signed report stays valid.
+pub const REPORT_MORTALITY: u32 = 64;
+
+/// Why a chain operation failed. All of them are retried: the node may be restarting.
+#[derive(Debug, thiserror::Error)]
+#[error("chain: {0}")]
+pub struct ChainError(pub String);
+
+fn err(e: impl std::fmt::Display) -> ChainError {
+	ChainError(e.to_string())
+}
+
+/// The provider this gateway works for, and the operator key it signs with.
+pub struct Chain {
+	/// The connection.
+	pub api: Api,
+	/// The provider's account.
+	pub provider: AccountId32,
+	operator: Keypair,
+}
+
+fn text(bytes: &[u8]) -> String {
+	String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn termination(reason: &TerminationReason<BoundedVec<u8>>) -> String {
+	match reason {
+		TerminationReason::BySubscriber => "by_subscriber".into(),
+		TerminationReason::ByProvider { .. } => "by_provider".into(),
+		TerminationReason::OutOfFunds => "out_of_funds".into(),
+		TerminationReason::NoOffering => "no_offering".into(),
+		TerminationReason::ProvisioningFailed => "provisioning_failed".into(),
+	}
+}
+
+/// Bounds a text to `max` bytes at a character boundary, so that the chain accepts it.
+fn bounded(text: &str, max: usize) -> BoundedVec<u8> {
+	let mut end = text.len().min(max);
+	while !text.is_char_boundary(end) {
+		end -= 1;
+	}
+	BoundedVec(text.as_bytes()[..end].to_vec())
+}
+
+impl Chain {
+	/// Connects to `url`.
+	pub async fn connect(url: &str, provider: AccountId32, operator: Keypair) -> Result<Chain, ChainError> {
+		let api = Api::from_insecure_url(url).await.map_err(err)?;
+		Ok(Chain { api, provider, operator })
+	}
+
+	/// The operator's account.
+	pub fn operator(&self) -> AccountId32 {
+		self.operator.public_key().to_account_id()
+	}
+
+	/// The finalized head's number.
+	pub async fn finalized_number(&self) -> Result<u32, ChainError> {
+		let at = self.api.at_current_block().await.map_err(err)?;
+		u32::try_from(at.block_number()).map_err(err)
+	}
+
+	async fn at(&self, number: u32) -> Result<At, ChainError> {
+		self.api.at_block(u64::from(number)).await.map_err(err)
+	}
+
+	/// What finalized block `number` changed for this provider, and the outcome of the reports
+	/// among `watched` (extrinsic hashes) it included.
+	pub async fn block_changes(
+		&self,
+		number: u32,
+		watched: &HashSet<[u8; 32]>,
+	) -> Result<(Cursor, BlockChanges), ChainError> {
+		let at = self.at(number).await?;
+		let cursor = Cursor { number, hash: at.block_hash().0 };
+		let events = at.events().fetch().await.map_err(err)?;
+		let mut out = BlockChanges::default();
+		let me = &self.provider;
+		for event in events.iter() {
+			let event = event.map_err(err)?;
+			let index = event.index();
+			if event.pallet_name() != "DinfraSubscription" {
+				continue;
+			}
+			let change = match event.event_name() {
+				"Awarded" => {
+					let e: ev::Awarded = event.decode_fields_unchecked_as().map_err(err)?;
+					(&e.provider == me).then(|| ChainChange::Awarded {
+						deployment: Deployment {
+							subscription: e.id,
+							deployment_type: e.deployment_type,
+							descriptor_cid: text(&e.descriptor_cid.0),
+							subscriber: e.subscriber.to_string(),
+							price_per_block: e.price_per_block.to_string(),
+							provision_deadline: e.provision_deadline,
+							awarded_block: number,
+							phase: Phase::Verifying,
+							endpoint: None,
+							reason: None,
+							updated_block: number,
+							descriptor: None,
+						},
+					})
+				},
+				"DeploymentRunning" => {
+					let e: ev::DeploymentRunning = event.decode_fields_unchecked_as().map_err(err)?;
+					(&e.provider == me).then(|| ChainChange::Running {
+						subscription: e.id,
+						endpoint: text(&e.endpoint.0),
+					})
+				},
+				"DeploymentFailed" => {
+					let e: ev::DeploymentFailed = event.decode_fields_unchecked_as().map_err(err)?;
+					(&e.provider == me).then(|| ChainChange::Failed {
+						subscription: e.id,
+						reason: match e.failure {
+							ProvisioningFailure::Reported { reason } => text(&reason.0),
+							ProvisioningFailure::TimedOut => "timed out".into(),
+						},
+					})
+				},
+				"Reawarded" => {
+					let e: ev::Reawarded = event.decode_fields_unchecked_as().map_err(err)?;
+					(&e.from == me).then(|| ChainChange::Ended {
+						subscription: e.id,
+						reason: "reawarded".into(),
+					})
+				},
+				"Terminated" => {
+					let e: ev::Terminated = event.decode_fields_unchecked_as().map_err(err)?;
+					(e.provider.as_ref() == Some(me)).then(|| ChainChange::Ended {
+						subscription: e.id,
+						reason: termination(&e.reason),
+					})
+				},
+				// The store keeps notices only for deployments this provider holds.
+				"LowFunds" => {
+					let e: ev::LowFunds = event.decode_fields_unchecked_as().map_err(err)?;
+					Some(ChainChange::Notice {
+						subscription: e.id,
+						notice: Notice::LowFunds {
+							balance: e.balance.to_string(),
+							expires_at: e.expires_at,
+						},
+					})
+				},
+				"ToppedUp" => {
+					let e: ev::ToppedUp = event.decode_fields_unchecked_as().map_err(err)?;
+					Some(ChainChange::Notice {
+						subscription: e.id,
+						notice: Notice::ToppedUp {
+							balance: e.balance.to_string(),
+							expires_at: e.expires_at,
+						},
+					})
+				},
+				_ => None,
+			};
+			if let Some(change) = change {
+				out.changes.push((index, change));
+			}
+		}
+		if !watched.is_empty() {
+			let extrinsics = at.extrinsics().fetch().await.map_err(err)?;
+			for extrinsic in extrinsics.iter() {
+				let hash = extrinsic.hash().0;
+				if !watched.contains(&hash) {
+					continue;
+				}
+				let position = u32::try_from(extrinsic.index()).map_err(err)?;
+				out.included.push((hash, proxied_outcome(&events, position)?));
+			}
+		}
+		Ok((cursor, out))
+	}
+
+	/// The schema CID of a deployment type.
+	pub async fn schema_cid(&self, deployment_type: u32) -> Result<Option<String>, ChainError> {
+		let at = self.api.at_current_block().await.map_err(err)?;
+		let entry = at
+			.storage()
+			.fetch(dinfra::storage().dinfra_provider().deployment_types(), (deployment_type,))
+			.await;
+		match entry {
+			Ok(value) => Ok(Some(text(&value.decode().map_err(err)?.schema_cid.0))),
+			Err(e) if e.to_string().contains("not found") => Ok(None),
+			Err(e) => Err(err(e)),
+		}
+	}
+
+	/// A live subscription as the runtime API shows it now (settled to the current block).
+	pub async fn view(&self, subscription: u64) -> Result<Option<View>, ChainError> {
+		let at = self.api.at_current_block().await.map_err(err)?;
+		let call = dinfra::runtime_apis().dinfra_api().subscription(subscription);
+		at.runtime_apis().call(call).await.map_err(err)
+	}
+
+	/// The subscriptions awarded to this provider at finalized block `number`.
+	pub async fn provider_deployments(&self, number: u32) -> Result<Vec<u64>, ChainError> {
+		let at = self.at(number).await?;
+		let call = dinfra::runtime_apis().dinfra_api().provider_deployments(self.provider.clone());
+		at.runtime_apis().call(call).await.map_err(err)
+	}
+
+	/// The operator's next nonce as of the finalized head.
+	pub async fn operator_nonce(&self) -> Result<u64, ChainError> {
+		let at = self.api.at_current_block().await.map_err(err)?;
+		at.tx().account_nonce(&self.operator()).await.map_err(err)
+	}
+
+	/// Signs a report as the operator, through its `DinfraOperator` proxy of the provider, with
+	/// `nonce`, mortal for [`REPORT_MORTALITY`] blocks from the finalized head. Returns the
+	/// extrinsic's hash, its bytes and its last valid block.
+	pub async fn sign(
+		&self,
+		report: &Report,
+		nonce: u64,
+	) -> Result<([u8; 32], Vec<u8>, u32), ChainError> {
+		let id = report.subscription;
+		let call = match &report.status {
+			ReportStatus::Running { endpoint } => SubscriptionCall::report_deployment {
+				id,
+				report: DeploymentReport::Running { endpoint: bounded(endpoint, 256) },
+			},
+			ReportStatus::Failed { reason } => SubscriptionCall::report_deployment {
+				id,
+				report: DeploymentReport::Failed { reason: bounded(reason, 256) },
+			},
+			ReportStatus::Cancel { reason } =>
+				SubscriptionCall::cancel_by_provider { id, reason: bounded(reason, 256) },
+			ReportStatus::Claim => SubscriptionCall::claim { id },
+		};
+		let proxied = dinfra::transactions().proxy().proxy(
+			MultiAddress::Id(self.provider.clone()),
+			Some(ProxyType::DinfraOperator),
+			RuntimeCall::DinfraSubscription(call),
+		);
+		let at = self.api.at_current_block().await.map_err(err)?;
+		let head = u32::try_from(at.block_number()).map_err(err)?;
+		let params = DefaultExtrinsicParamsBuilder::<PolkadotConfig>::new()
+			.nonce(nonce)
+			.mortal(u64::from(REPORT_MORTALITY))
+			.build();
+		let signed = at.tx().create_signed(&proxied, &self.operator, params).await.map_err(err)?;
+		Ok((signed.hash().0, signed.encoded().to_vec(), head.saturating_add(REPORT_MORTALITY)))
+	}
+
+	/// Broadcasts a signed extrinsic. Sending the same bytes again is harmless: its nonce can
+	/// be spent once.
+	pub async fn broadcast(&self, bytes: Vec<u8>) -> Result<(), ChainError> {
+		let at = self.api.at_current_block().await.map_err(err)?;
+		at.tx().from_bytes(bytes).submit().await.map(|_| ()).map_err(err)
+	}
+}
+
+/// What happened to the call proxied by extrinsic `position` of a block: `Ok`, or the error's
+/// name (the proxy's own failure included).
+fn proxied_outcome(
+	events: &subxt::events::Events<PolkadotConfig>,
+	position: u32,
+) -> Result<Result<(), String>, ChainError> {
+	for event in events.iter() {
+		let event = event.map_err(err)?;
+		if event.phase() != EventPhase::ApplyExtrinsic(position) {
+			continue;
+		}
+		match (event.pallet_name(), event.event_name()) {
+			("Proxy", "ProxyExecuted") => {
+				let e: dinfra::proxy::events::ProxyExecuted =
+					event.decode_fields_unchecked_as().map_err(err)?;
+				return Ok(e.result.map_err(|e| format!("{e:?}")));
+			},
+			("System", "ExtrinsicFailed") => {
+				let e: dinfra::system::events::ExtrinsicFailed =
+					event.decode_fields_unchecked_as().map_err(err)?;
+				return Ok(Err(format!("{:?}", e.dispatch_error)));
+			},
+			_ => {},
+		}
+	}
+	Ok(Err("no outcome recorded".into()))
+}
+
+/// The local record of a deployment the chain shows this provider holding, for one the store
+/// does not know (after a fresh start from a later block, say).
+pub fn deployment_from_view(subscription: u64, view: &View, at: u32) -> Deployment {
+	let running = matches!(view.phase, SubscriptionPhase::Running);
+	Deployment {
+		subscription,
+		deployment_type: view.deployment_type,
+		descriptor_cid: text(&view.descriptor_cid),
+		subscriber: view.subscriber.to_string(),
+		price_per_block: view.price_per_block.unwrap_or_default().to_string(),
+		provision_deadline: 0,
+		awarded_block: at,
+		phase: if running { Phase::Running } else { Phase::Verifying },
+		endpoint: view.endpoint.as_deref().map(text),
+		reason: None,
+		updated_block: at,
+		descriptor: None,
+	}
+}

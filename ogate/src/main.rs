@@ -1,0 +1,42 @@
+//! `dinfra-ogate`: the DINFRA provider gateway. See the crate's README for configuration.
+
+use clap::Parser;
+use dinfra_ogate::config::{Args, Config};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+	let args = Args::parse();
+	let json = std::env::var("OGATE_LOG_FORMAT").is_ok_and(|f| f == "json");
+	let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+	if json {
+		tracing_subscriber::fmt().with_env_filter(filter).json().init();
+	} else {
+		tracing_subscriber::fmt().with_env_filter(filter).init();
+	}
+	let config = Config::load(args)?;
+	let (shutdown, _) = tokio::sync::broadcast::channel(1);
+	let signal = shutdown.clone();
+	tokio::spawn(async move {
+		wait_for_signal().await;
+		tracing::info!("shutting down");
+		let _ = signal.send(());
+	});
+	dinfra_ogate::run(config, shutdown).await
+}
+
+/// SIGTERM or Ctrl-C.
+async fn wait_for_signal() {
+	use tokio::signal::unix::{signal, SignalKind};
+	match signal(SignalKind::terminate()) {
+		Ok(mut term) => {
+			tokio::select! {
+				_ = term.recv() => {},
+				_ = tokio::signal::ctrl_c() => {},
+			}
+		},
+		Err(_) => {
+			let _ = tokio::signal::ctrl_c().await;
+		},
+	}
+}

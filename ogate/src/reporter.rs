@@ -1,0 +1,129 @@
+//! Status reports to the chain, each sent exactly once.
+//!
+//! A report is signed with the operator's next nonce, and the signed bytes are stored *before*
+//! they are broadcast. After a crash the same bytes are broadcast again: the chain can include
+//! them at most once, because the nonce is spent by the first inclusion, so no report is ever
+//! executed twice. A report whose mortality ran out without inclusion (the follower has seen
+//! every block up to then) is signed afresh.
+
+use crate::{
+	chain::Chain,
+	metrics::Metrics,
+	shutdown::Shutdown,
+	store::{ReportState, Store},
+};
+use std::{
+	collections::HashMap,
+	sync::Arc,
+	time::{Duration, Instant},
+};
+use tokio::sync::{Notify, RwLock};
+
+/// How often an unconfirmed report is broadcast again.
+const REBROADCAST: Duration = Duration::from_secs(6);
+
+/// Sends queued reports until shutdown.
+pub struct Reporter {
+	/// Where reports are queued and recorded.
+	pub store: Arc<Store>,
+	/// The current chain connection, if any.
+	pub chain: Arc<RwLock<Option<Arc<Chain>>>>,
+	/// Woken when a report is queued or a block is applied.
+	pub wake: Arc<Notify>,
+	/// Counters.
+	pub metrics: Arc<Metrics>,
+}
+
+impl Reporter {
+	/// Runs the loop.
+	pub async fn run(self, mut shutdown: Shutdown) {
+		let mut last_broadcast: HashMap<[u8; 32], Instant> = HashMap::new();
+		loop {
+			let chain = self.chain.read().await.clone();
+			if let Some(chain) = chain {
+				if let Err(e) = self.step(&chain, &mut last_broadcast).await {
+					tracing::warn!(error = %e, "status reports will be retried");
+				}
+			}
+			tokio::select! {
+				_ = self.wake.notified() => {},
+				_ = tokio::time::sleep(Duration::from_secs(2)) => {},
+				_ = shutdown.recv() => return,
+			}
+		}
+	}
+
+	async fn step(
+		&self,
+		chain: &Chain,
+		last_broadcast: &mut HashMap<[u8; 32], Instant>,
+	) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+		let open = self.store.reports(true)?;
+		if open.is_empty() {
+			last_broadcast.clear();
+			return Ok(());
+		}
+		let applied = self.store.cursor()?.map_or(0, |c| c.number);
+		let chain_nonce = chain.operator_nonce().await?;
+		let mut next_nonce = chain_nonce;
+		for report in &open {
+			if let ReportState::Submitted { nonce, .. } = report.state {
+				next_nonce = next_nonce.max(nonce + 1);
+			}
+		}
+		for mut report in open {
+			match &report.state {
+				ReportState::Submitted { hash, bytes, valid_until, nonce } => {
+					if applied > *valid_until {
+						// Every block it could have been in was applied and it was in none: it
+						// can never be included now. Sign it again, with the same nonce if that
+						// is still unspent, so that no later report waits on a gap.
+						let nonce = if *nonce >= chain_nonce { *nonce } else { next_nonce };
+						tracing::info!(subscription = report.subscription, nonce, "report expired; signing it again");
+						self.metrics.report("expired");
+						self.submit(chain, &mut report, nonce, last_broadcast).await?;
+						next_nonce = next_nonce.max(nonce + 1);
+						continue;
+					}
+					let due = last_broadcast.get(hash).is_none_or(|t| t.elapsed() >= REBROADCAST);
+					if due {
+						let bytes = hex::decode(bytes)?;
+						if let Err(e) = chain.broadcast(bytes).await {
+							// Already in the pool or already included: both are fine.
+							tracing::debug!(error = %e, "rebroadcast refused");
+						}
+						last_broadcast.insert(*hash, Instant::now());
+					}
+				},
+				ReportState::Queued => {
+					self.submit(chain, &mut report, next_nonce, last_broadcast).await?;
+					next_nonce += 1;
+				},
+				ReportState::Finalized { .. } => {},
+			}
+		}
+		Ok(())
+	}
+
+	/// Signs `report` with `nonce`, stores the signed bytes, then broadcasts them.
+	async fn submit(
+		&self,
+		chain: &Chain,
+		report: &mut crate::store::Report,
+		nonce: u64,
+		last_broadcast: &mut HashMap<[u8; 32], Instant>,
+	) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+		let (hash, bytes, valid_until) = chain.sign(report, nonce).await?;
+		report.state =
+			ReportState::Submitted { nonce, hash, bytes: hex::encode(&bytes), valid_until };
+		// Stored first: a crash after this line re-sends these bytes, never others.
+		self.store.record_report(report)?;
+		if let Err(e) = chain.broadcast(bytes).await {
+			tracing::warn!(subscription = report.subscription, error = %e, "broadcast failed; will retry");
+		}
+		last_broadcast.insert(hash, Instant::now());
+		self.metrics.report("submitted");
+		tracing::info!(subscription = report.subscription, kind = report.status.kind(), nonce, "report submitted");
+		Ok(())
+	}
+}

@@ -1,0 +1,951 @@
+//! The durable store: the transactional outbox behind every side effect OGate has.
+//!
+//! It is one redb file. Each finalized block is applied in one write transaction: the cursor
+//! moves, deployments change, and the tasks and webhook deliveries the block produced are
+//! written, all or nothing. So a crash at any moment leaves either the block fully applied or
+//! not at all, and the follower resumes from the cursor. Deliveries, the pull feed and status
+//! reports are read from here, never from memory, so a restart loses nothing.
+
+use crate::task::{task_key, Action, Task};
+use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use std::path::Path;
+use utoipa::ToSchema;
+
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+const TASKS: TableDefinition<u64, &[u8]> = TableDefinition::new("tasks");
+const DEPLOYMENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("deployments");
+const DELIVERIES: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("deliveries");
+/// The deliveries still to attempt, so that the webhook worker never scans the history.
+const PENDING: TableDefinition<(&str, u64), u64> = TableDefinition::new("pending_deliveries");
+const FEED_CURSORS: TableDefinition<&str, u64> = TableDefinition::new("feed_cursors");
+const REPORTS: TableDefinition<(u64, &str), &[u8]> = TableDefinition::new("reports");
+
+const CURSOR: &str = "cursor";
+const NEXT_SEQ: &str = "next_seq";
+
+/// What went wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+	/// The database failed.
+	#[error("store: {0}")]
+	Db(#[from] redb::Error),
+	/// A record does not decode: the file was written by another version or damaged.
+	#[error("store: a record does not decode: {0}")]
+	Corrupt(#[from] serde_json::Error),
+}
+
+macro_rules! db_err {
+	($($t:ty),*) => {$(
+		impl From<$t> for StoreError {
+			fn from(e: $t) -> Self {
+				StoreError::Db(e.into())
+			}
+		}
+	)*};
+}
+db_err!(
+	redb::DatabaseError,
+	redb::TransactionError,
+	redb::TableError,
+	redb::StorageError,
+	redb::CommitError
+);
+
+/// The last finalized block OGate has fully applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Cursor {
+	/// Its number.
+	pub number: u32,
+	/// Its hash, hex.
+	#[schema(value_type = String)]
+	pub hash: [u8; 32],
+}
+
+/// Where a deployment stands, as this gateway knows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+	/// Awarded; the descriptor is being fetched and checked.
+	Verifying,
+	/// The reactor has the provision task; the chain waits for a report.
+	Provisioning,
+	/// Reported running on chain.
+	Running,
+	/// Provisioning failed (reported, timed out, or the descriptor was invalid).
+	Failed,
+	/// Ended on chain, or awarded away; a deprovision task was issued.
+	Ended,
+}
+
+/// A deployment this gateway's provider holds or held.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Deployment {
+	/// The subscription id.
+	pub subscription: u64,
+	/// The deployment type.
+	pub deployment_type: u32,
+	/// The descriptor's CID.
+	pub descriptor_cid: String,
+	/// The subscriber (SS58).
+	pub subscriber: String,
+	/// The price per billing block, decimal.
+	pub price_per_block: String,
+	/// The billing-clock block by which a report is due.
+	pub provision_deadline: u32,
+	/// The finalized block of the award.
+	pub awarded_block: u32,
+	/// Where it stands.
+	pub phase: Phase,
+	/// The endpoint reported on chain, once running.
+	pub endpoint: Option<String>,
+	/// Why it failed or ended.
+	pub reason: Option<String>,
+	/// The finalized block of the last change.
+	pub updated_block: u32,
+	/// The verified descriptor, once checked.
+	#[serde(default)]
+	pub descriptor: Option<serde_json::Value>,
+}
+
+/// A change the chain made to this provider's deployments, decoded from one event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChainChange {
+	/// A subscription was awarded to this provider.
+	Awarded {
+		/// The deployment as awarded.
+		deployment: Deployment,
+	},
+	/// The deployment was reported running.
+	Running {
+		/// The subscription.
+		subscription: u64,
+		/// Its endpoint.
+		endpoint: String,
+	},
+	/// Provisioning failed (a `Failed` report or a timeout).
+	Failed {
+		/// The subscription.
+		subscription: u64,
+		/// What happened.
+		reason: String,
+	},
+	/// The deployment must go: terminated, or awarded away from this provider.
+	Ended {
+		/// The subscription.
+		subscription: u64,
+		/// Why, as in [`Action::Deprovision`].
+		reason: String,
+	},
+	/// Something to tell the reactor about a deployment this provider holds.
+	Notice {
+		/// The subscription.
+		subscription: u64,
+		/// The notice.
+		notice: crate::task::Notice,
+	},
+}
+
+/// A finalized block's changes, with the index of the event each came from.
+#[derive(Clone, Debug, Default)]
+pub struct BlockChanges {
+	/// `(event index, change)`, in event order.
+	pub changes: Vec<(u32, ChainChange)>,
+	/// Extrinsic hashes of this block with their proxied call's outcome (`Err` carries the
+	/// error's name), for matching status reports this gateway sent.
+	pub included: Vec<([u8; 32], Result<(), String>)>,
+}
+
+/// A webhook delivery of one task to one receiver.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Delivery {
+	/// The receiver's configured name.
+	pub webhook: String,
+	/// The task's outbox position.
+	pub seq: u64,
+	/// Attempts made so far.
+	pub attempts: u32,
+	/// Where it stands.
+	pub state: DeliveryState,
+	/// Not before this time (milliseconds since the Unix epoch).
+	pub next_attempt_ms: u64,
+	/// What the last failed attempt got.
+	pub last_error: Option<String>,
+}
+
+/// Where a delivery stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+	/// Waiting for its next attempt.
+	Pending,
+	/// The receiver answered 2xx.
+	Delivered,
+	/// Every attempt failed; it stays here until replayed.
+	Failed,
+}
+
+/// A status report for a deployment, sent to the chain through the operator key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Report {
+	/// The subscription.
+	pub subscription: u64,
+	/// What is reported.
+	pub status: ReportStatus,
+	/// Where the report stands.
+	pub state: ReportState,
+}
+
+/// What a report says.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ReportStatus {
+	/// The deployment runs and is reached at `endpoint`.
+	Running {
+		/// Where the subscriber reaches it.
+		endpoint: String,
+	},
+	/// Provisioning failed.
+	Failed {
+		/// Why.
+		reason: String,
+	},
+	/// The provider ends the deployment (`cancel_by_provider`).
+	Cancel {
+		/// Why.
+		reason: String,
+	},
+	/// The provider claims what the deployment owes so far.
+	Claim,
+}
+
+impl ReportStatus {
+	/// The report's kind: a subscription has at most one report of each kind, except claims,
+	/// which are keyed by the block they were requested at.
+	pub fn kind(&self) -> &'static str {
+		match self {
+			ReportStatus::Running { .. } => "running",
+			ReportStatus::Failed { .. } => "failed",
+			ReportStatus::Cancel { .. } => "cancel",
+			ReportStatus::Claim => "claim",
+		}
+	}
+}
+
+/// Where a report stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ReportState {
+	/// Waiting to be signed.
+	Queued,
+	/// Signed with `nonce` and broadcast. The exact bytes are kept: sending them again can
+	/// never execute twice, because the nonce is spent by the first inclusion.
+	Submitted {
+		/// The operator's nonce it uses.
+		nonce: u64,
+		/// The extrinsic's hash, hex.
+		#[schema(value_type = String)]
+		hash: [u8; 32],
+		/// The signed extrinsic, hex.
+		bytes: String,
+		/// The last block at which it is valid (mortality).
+		valid_until: u32,
+	},
+	/// Included in a finalized block.
+	Finalized {
+		/// The block.
+		block: u32,
+		/// `None` if the call succeeded; otherwise the chain's error.
+		error: Option<String>,
+	},
+}
+
+fn put<T: Serialize>(value: &T) -> Vec<u8> {
+	// Serialising these plain records cannot fail: they have no maps with non-string keys.
+	serde_json::to_vec(value).unwrap_or_default()
+}
+
+fn get<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
+	Ok(serde_json::from_slice(bytes)?)
+}
+
+/// The store.
+pub struct Store {
+	db: Database,
+	webhooks: Vec<String>,
+}
+
+/// What applying a block or promoting awards produced, for waking the delivery workers.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Applied {
+	/// New tasks.
+	pub tasks: usize,
+	/// New status reports to send.
+	pub reports: usize,
+	/// Awards whose descriptor must now be verified.
+	pub to_verify: Vec<u64>,
+}
+
+impl Store {
+	/// Opens (or creates) the store in `dir`. `webhooks` are the receivers' names: each new
+	/// task gets a delivery to each.
+	pub fn open(dir: &Path, webhooks: Vec<String>) -> Result<Store, StoreError> {
+		std::fs::create_dir_all(dir).map_err(|e| StoreError::Db(redb::StorageError::Io(e).into()))?;
+		let db = Database::create(dir.join("ogate.redb"))?;
+		let tx = db.begin_write()?;
+		{
+			tx.open_table(META)?;
+			tx.open_table(TASKS)?;
+			tx.open_table(DEPLOYMENTS)?;
+			tx.open_table(DELIVERIES)?;
+			tx.open_table(PENDING)?;
+			tx.open_table(FEED_CURSORS)?;
+			tx.open_table(REPORTS)?;
+		}
+		tx.commit()?;
+		Ok(Store { db, webhooks })
+	}
+
+	/// Writes a task to the outbox with a pending delivery to each webhook.
+	fn append_task(
+		&self,
+		tasks: &mut redb::Table<u64, &[u8]>,
+		deliveries: &mut redb::Table<(&str, u64), &[u8]>,
+		pending: &mut redb::Table<(&str, u64), u64>,
+		task: &Task,
+	) -> Result<(), StoreError> {
+		tasks.insert(task.seq, put(task).as_slice())?;
+		for webhook in &self.webhooks {
+			let delivery = Delivery {
+				webhook: webhook.clone(),
+				seq: task.seq,
+				attempts: 0,
+				state: DeliveryState::Pending,
+				next_attempt_ms: 0,
+				last_error: None,
+			};
+			deliveries.insert((webhook.as_str(), task.seq), put(&delivery).as_slice())?;
+			pending.insert((webhook.as_str(), task.seq), 0)?;
+		}
+		Ok(())
+	}
+
+	/// The last applied finalized block, if any.
+	pub fn cursor(&self) -> Result<Option<Cursor>, StoreError> {
+		let tx = self.db.begin_read()?;
+		let meta = tx.open_table(META)?;
+		meta.get(CURSOR)?.map(|v| get(v.value())).transpose()
+	}
+
+	/// Applies finalized block `cursor` in one transaction: its changes to deployments, the
+	/// tasks they produce, and the outcome of the reports it included; then moves the cursor.
+	/// A block at or below the cursor is ignored, so applying twice changes nothing.
+	pub fn apply_block(&self, cursor: Cursor, block: &BlockChanges) -> Result<Applied, StoreError> {
+		let tx = self.db.begin_write()?;
+		let applied = {
+			let mut meta = tx.open_table(META)?;
+			if let Some(old) = meta.get(CURSOR)?.map(|v| get::<Cursor>(v.value())).transpose()? {
+				if cursor.number <= old.number {
+					return Ok(Applied::default());
+				}
+			}
+			meta.insert(CURSOR, put(&cursor).as_slice())?;
+			drop(meta);
+			self.write_changes(&tx, cursor.number, block)?
+		};
+		tx.commit()?;
+		Ok(applied)
+	}
+
+	/// Applies changes found by reconciling with the chain at block `at`, without moving the
+	/// cursor.
+	pub fn reconcile(&self, at: u32, changes: &BlockChanges) -> Result<Applied, StoreError> {
+		let tx = self.db.begin_write()?;
+		let applied = self.write_changes(&tx, at, changes)?;
+		tx.commit()?;
+		Ok(applied)
+	}
+
+	fn write_changes(
+		&self,
+		tx: &redb::WriteTransaction,
+		number: u32,
+		block: &BlockChanges,
+	) -> Result<Applied, StoreError> {
+		let mut applied = Applied::default();
+		let mut meta = tx.open_table(META)?;
+		let mut deployments = tx.open_table(DEPLOYMENTS)?;
+		let mut tasks = tx.open_table(TASKS)?;
+		let mut deliveries = tx.open_table(DELIVERIES)?;
+		let mut pending = tx.open_table(PENDING)?;
+		let mut reports = tx.open_table(REPORTS)?;
+		let mut next_seq =
+			meta.get(NEXT_SEQ)?.map(|v| get::<u64>(v.value())).transpose()?.unwrap_or(0);
+		for (event_index, change) in &block.changes {
+			let mut emit = |subscription: u64, action: Action| -> Result<(), StoreError> {
+				let key = task_key(number, *event_index, &action, subscription);
+				let task = Task { seq: next_seq, key, subscription, block: number, action };
+				self.append_task(&mut tasks, &mut deliveries, &mut pending, &task)?;
+				next_seq += 1;
+				applied.tasks += 1;
+				Ok(())
+			};
+			match change {
+				ChainChange::Awarded { deployment } => {
+					// A deployment found running by reconciliation is recorded as it is; any
+					// other award is verified before a reactor sees it.
+					let mut deployment = deployment.clone();
+					if deployment.phase != Phase::Running {
+						deployment.phase = Phase::Verifying;
+						applied.to_verify.push(deployment.subscription);
+					}
+					deployment.awarded_block = number;
+					deployment.updated_block = number;
+					deployments.insert(deployment.subscription, put(&deployment).as_slice())?;
+				},
+				ChainChange::Running { subscription, endpoint } => {
+					let mut dep = match deployments.get(*subscription)? {
+						Some(v) => get::<Deployment>(v.value())?,
+						None => continue,
+					};
+					dep.phase = Phase::Running;
+					dep.endpoint = Some(endpoint.clone());
+					dep.updated_block = number;
+					deployments.insert(*subscription, put(&dep).as_slice())?;
+				},
+				ChainChange::Failed { subscription, reason } => {
+					let mut dep = match deployments.get(*subscription)? {
+						Some(v) => get::<Deployment>(v.value())?,
+						None => continue,
+					};
+					dep.phase = Phase::Failed;
+					dep.reason = Some(reason.clone());
+					dep.updated_block = number;
+					deployments.insert(*subscription, put(&dep).as_slice())?;
+				},
+				ChainChange::Ended { subscription, reason } => {
+					let mut dep = match deployments.get(*subscription)? {
+						Some(v) => get::<Deployment>(v.value())?,
+						None => continue,
+					};
+					if dep.phase == Phase::Ended {
+						continue;
+					}
+					// An award still being verified was never handed to a reactor: there is
+					// nothing to tear down, and its provision task is never issued.
+					let handed_out = dep.phase != Phase::Verifying;
+					dep.phase = Phase::Ended;
+					dep.reason = Some(reason.clone());
+					dep.updated_block = number;
+					deployments.insert(*subscription, put(&dep).as_slice())?;
+					if handed_out {
+						emit(*subscription, Action::Deprovision { reason: reason.clone() })?;
+					}
+				},
+				ChainChange::Notice { subscription, notice } => {
+					let held = match deployments.get(*subscription)? {
+						Some(v) => get::<Deployment>(v.value())?.phase != Phase::Ended,
+						None => false,
+					};
+					if held {
+						emit(*subscription, Action::Notice { notice: notice.clone() })?;
+					}
+				},
+			}
+		}
+		// Reports this block included are final now.
+		if !block.included.is_empty() {
+			let mut done = Vec::new();
+			for entry in reports.iter()? {
+				let (key, value) = entry?;
+				let report: Report = get(value.value())?;
+				if let ReportState::Submitted { hash, .. } = report.state {
+					if let Some((_, outcome)) = block.included.iter().find(|(h, _)| *h == hash) {
+						let (subscription, kind) = key.value();
+						done.push((subscription, kind.to_string(), report, outcome.clone()));
+					}
+				}
+			}
+			for (subscription, kind, mut report, outcome) in done {
+				report.state =
+					ReportState::Finalized { block: number, error: outcome.err() };
+				reports.insert((subscription, kind.as_str()), put(&report).as_slice())?;
+			}
+		}
+		meta.insert(NEXT_SEQ, put(&next_seq).as_slice())?;
+		Ok(applied)
+	}
+
+	/// Ends the verification of awards: each valid descriptor becomes a provision task, each
+	/// invalid one a `failed` report. One transaction for the whole batch. Awards that ended
+	/// meanwhile are skipped.
+	pub fn settle_verification(
+		&self,
+		outcomes: Vec<(u64, Result<serde_json::Value, String>)>,
+	) -> Result<Applied, StoreError> {
+		let mut applied = Applied::default();
+		let tx = self.db.begin_write()?;
+		{
+			let mut meta = tx.open_table(META)?;
+			let mut deployments = tx.open_table(DEPLOYMENTS)?;
+			let mut tasks = tx.open_table(TASKS)?;
+			let mut deliveries = tx.open_table(DELIVERIES)?;
+			let mut pending = tx.open_table(PENDING)?;
+			let mut reports = tx.open_table(REPORTS)?;
+			let mut next_seq = meta
+				.get(NEXT_SEQ)?
+				.map(|v| get::<u64>(v.value()))
+				.transpose()?
+				.unwrap_or(0);
+			for (subscription, outcome) in outcomes {
+				let mut dep = match deployments.get(subscription)? {
+					Some(v) => get::<Deployment>(v.value())?,
+					None => continue,
+				};
+				if dep.phase != Phase::Verifying {
+					continue;
+				}
+				match outcome {
+					Ok(descriptor) => {
+						dep.descriptor = Some(descriptor.clone());
+						let action = Action::Provision {
+							deployment_type: dep.deployment_type,
+							descriptor_cid: dep.descriptor_cid.clone(),
+							descriptor,
+							subscriber: dep.subscriber.clone(),
+							price_per_block: dep.price_per_block.clone(),
+							provision_deadline: dep.provision_deadline,
+						};
+						let task = Task {
+							seq: next_seq,
+							key: format!("{subscription}-provision-{}", dep.awarded_block),
+							subscription,
+							block: dep.awarded_block,
+							action,
+						};
+						self.append_task(&mut tasks, &mut deliveries, &mut pending, &task)?;
+						next_seq += 1;
+						applied.tasks += 1;
+						dep.phase = Phase::Provisioning;
+					},
+					Err(reason) => {
+						let report = Report {
+							subscription,
+							status: ReportStatus::Failed { reason: reason.clone() },
+							state: ReportState::Queued,
+						};
+						reports.insert((subscription, "failed"), put(&report).as_slice())?;
+						applied.reports += 1;
+						dep.phase = Phase::Failed;
+						dep.reason = Some(reason);
+					},
+				}
+				deployments.insert(subscription, put(&dep).as_slice())?;
+			}
+			meta.insert(NEXT_SEQ, put(&next_seq).as_slice())?;
+		}
+		tx.commit()?;
+		Ok(applied)
+	}
+
+	/// One deployment.
+	pub fn deployment(&self, subscription: u64) -> Result<Option<Deployment>, StoreError> {
+		let tx = self.db.begin_read()?;
+		let table = tx.open_table(DEPLOYMENTS)?;
+		table.get(subscription)?.map(|v| get(v.value())).transpose()
+	}
+
+	/// Every deployment this gateway knows, by subscription id; `active` leaves out ended ones.
+	pub fn deployments(&self, active: bool) -> Result<Vec<Deployment>, StoreError> {
+		let tx = self.db.begin_read()?;
+		let table = tx.open_table(DEPLOYMENTS)?;
+		let mut out = Vec::new();
+		for entry in table.iter()? {
+			let dep: Deployment = get(entry?.1.value())?;
+			if !active || dep.phase != Phase::Ended {
+				out.push(dep);
+			}
+		}
+		Ok(out)
+	}
+
+	/// Awards still waiting for their descriptor check (after a restart, say).
+	pub fn verifying(&self) -> Result<Vec<Deployment>, StoreError> {
+		Ok(self.deployments(true)?.into_iter().filter(|d| d.phase == Phase::Verifying).collect())
+	}
+
+	/// Up to `limit` tasks after outbox position `after` (all from the start if `None`).
+	pub fn tasks_after(&self, after: Option<u64>, limit: usize) -> Result<Vec<Task>, StoreError> {
+		let tx = self.db.begin_read()?;
+		let table = tx.open_table(TASKS)?;
+		let start = after.map_or(0, |a| a.saturating_add(1));
+		let mut out = Vec::new();
+		for entry in table.range(start..)?.take(limit) {
+			out.push(get(entry?.1.value())?);
+		}
+		Ok(out)
+	}
+
+	/// One task.
+	pub fn task(&self, seq: u64) -> Result<Option<Task>, StoreError> {
+		let tx = self.db.begin_read()?;
+		let table = tx.open_table(TASKS)?;
+		table.get(seq)?.map(|v| get(v.value())).transpose()
+	}
+
+	/// The number of tasks ever produced.
+	pub fn task_count(&self) -> Result<u64, StoreError> {
+		let tx = self.db.begin_read()?;
+		Ok(tx.open_table(TASKS)?.len()?)
+	}
+
+	/// The last outbox position a feed consumer acknowledged.
+	pub fn feed_cursor(&self, consumer: &str) -> Result<Option<u64>, StoreError> {
+		let tx = self.db.begin_read()?;
+		let table = tx.open_table(FEED_CURSORS)?;
+		Ok(table.get(consumer)?.map(|v| v.value()))
+	}
+
+	/// Acknowledges every task up to `seq` for `consumer`. The cursor never moves back.
+	pub fn ack(&self, consumer: &str, seq: u64) -> Result<u64, StoreError> {
+		let tx = self.db.begin_write()?;
+		let cursor = {
+			let mut table = tx.open_table(FEED_CURSORS)?;
+			let old = table.get(consumer)?.map(|v| v.value());
+			let new = old.map_or(seq, |o| o.max(seq));
+			table.insert(consumer, new)?;
+			new
+		};
+		tx.commit()?;
+		Ok(cursor)
+	}
+
+	/// Deliveries in `state` (all if `None`).
+	pub fn deliveries(&self, state: Option<DeliveryState>) -> Result<Vec<Delivery>, StoreError> {
+		let tx = self.db.begin_read()?;
+		let table = tx.open_table(DELIVERIES)?;
+		let mut out = Vec::new();
+		for entry in table.iter()? {
+			let delivery: Delivery = get(entry?.1.value())?;
+			if state.is_none_or(|s| s == delivery.state) {
+				out.push(delivery);
+			}
+		}
+		Ok(out)
+	}
+
+	/// Records the outcomes of delivery attempts, in one transaction.
+	pub fn record_deliveries(&self, batch: &[Delivery]) -> Result<(), StoreError> {
+		let tx = self.db.begin_write()?;
+		{
+			let mut table = tx.open_table(DELIVERIES)?;
+			let mut pending = tx.open_table(PENDING)?;
+			for delivery in batch {
+				let key = (delivery.webhook.as_str(), delivery.seq);
+				table.insert(key, put(delivery).as_slice())?;
+				if delivery.state == DeliveryState::Pending {
+					pending.insert(key, delivery.next_attempt_ms)?;
+				} else {
+					pending.remove(key)?;
+				}
+			}
+		}
+		tx.commit()?;
+		Ok(())
+	}
+
+	/// The deliveries still to attempt, each with its task, soonest first.
+	pub fn pending_deliveries(&self, limit: usize) -> Result<Vec<(Delivery, Task)>, StoreError> {
+		let tx = self.db.begin_read()?;
+		let pending = tx.open_table(PENDING)?;
+		let deliveries = tx.open_table(DELIVERIES)?;
+		let tasks = tx.open_table(TASKS)?;
+		let mut out = Vec::new();
+		for entry in pending.iter()? {
+			let (key, _) = entry?;
+			let (webhook, seq) = key.value();
+			let delivery = deliveries.get((webhook, seq))?.map(|v| get::<Delivery>(v.value()));
+			let task = tasks.get(seq)?.map(|v| get::<Task>(v.value()));
+			if let (Some(delivery), Some(task)) = (delivery, task) {
+				out.push((delivery?, task?));
+			}
+		}
+		out.sort_by_key(|(d, _)| (d.next_attempt_ms, d.seq));
+		out.truncate(limit);
+		Ok(out)
+	}
+
+	/// Puts a failed delivery back in line for an immediate attempt. Returns it, or `None` if
+	/// there is no such delivery.
+	pub fn replay(&self, webhook: &str, seq: u64) -> Result<Option<Delivery>, StoreError> {
+		let tx = self.db.begin_write()?;
+		let replayed = {
+			let mut table = tx.open_table(DELIVERIES)?;
+			let existing = table.get((webhook, seq))?.map(|v| get::<Delivery>(v.value())).transpose()?;
+			match existing {
+				Some(mut d) => {
+					d.state = DeliveryState::Pending;
+					d.attempts = 0;
+					d.next_attempt_ms = 0;
+					table.insert((webhook, seq), put(&d).as_slice())?;
+					tx.open_table(PENDING)?.insert((webhook, seq), 0)?;
+					Some(d)
+				},
+				None => None,
+			}
+		};
+		tx.commit()?;
+		Ok(replayed)
+	}
+
+	/// Queues a status report, once: a report of the same kind for the same subscription that
+	/// exists already is returned as it is, and nothing new is sent.
+	pub fn queue_report(&self, subscription: u64, status: ReportStatus) -> Result<(Report, bool), StoreError> {
+		let tx = self.db.begin_write()?;
+		let outcome = {
+			let mut table = tx.open_table(REPORTS)?;
+			let kind = status.kind();
+			let existing = table.get((subscription, kind))?.map(|v| get::<Report>(v.value())).transpose()?;
+			match existing {
+				// A claim may be made again once the previous one is final.
+				Some(report)
+					if kind != "claim" || !matches!(report.state, ReportState::Finalized { .. }) =>
+					(report, false),
+				_ => {
+					let report = Report { subscription, status, state: ReportState::Queued };
+					table.insert((subscription, kind), put(&report).as_slice())?;
+					(report, true)
+				},
+			}
+		};
+		tx.commit()?;
+		Ok(outcome)
+	}
+
+	/// Every report, or those in a state other than finalized when `open` is set.
+	pub fn reports(&self, open: bool) -> Result<Vec<Report>, StoreError> {
+		let tx = self.db.begin_read()?;
+		let table = tx.open_table(REPORTS)?;
+		let mut out = Vec::new();
+		for entry in table.iter()? {
+			let report: Report = get(entry?.1.value())?;
+			if !open || !matches!(report.state, ReportState::Finalized { .. }) {
+				out.push(report);
+			}
+		}
+		Ok(out)
+	}
+
+	/// Stores a report's new state.
+	pub fn record_report(&self, report: &Report) -> Result<(), StoreError> {
+		let tx = self.db.begin_write()?;
+		{
+			let mut table = tx.open_table(REPORTS)?;
+			table.insert((report.subscription, report.status.kind()), put(report).as_slice())?;
+		}
+		tx.commit()?;
+		Ok(())
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::task::Notice;
+
+	fn deployment(subscription: u64) -> Deployment {
+		Deployment {
+			subscription,
+			deployment_type: 0,
+			descriptor_cid: "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy".into(),
+			subscriber: "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty".into(),
+			price_per_block: "1000".into(),
+			provision_deadline: 200,
+			awarded_block: 0,
+			phase: Phase::Verifying,
+			endpoint: None,
+			reason: None,
+			updated_block: 0,
+			descriptor: None,
+		}
+	}
+
+	fn cursor(number: u32) -> Cursor {
+		Cursor { number, hash: [number as u8; 32] }
+	}
+
+	fn block(changes: Vec<ChainChange>) -> BlockChanges {
+		BlockChanges {
+			changes: changes.into_iter().enumerate().map(|(i, c)| (i as u32, c)).collect(),
+			included: Vec::new(),
+		}
+	}
+
+	fn open(dir: &Path) -> Store {
+		Store::open(dir, vec!["reactor".into()]).unwrap()
+	}
+
+	#[test]
+	fn an_award_becomes_a_provision_task_only_once_its_descriptor_is_verified() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = open(dir.path());
+		let applied = store
+			.apply_block(cursor(5), &block(vec![ChainChange::Awarded { deployment: deployment(7) }]))
+			.unwrap();
+		assert_eq!(applied.to_verify, vec![7]);
+		assert_eq!(store.task_count().unwrap(), 0, "nothing is handed out before the check");
+
+		let applied =
+			store.settle_verification(vec![(7, Ok(serde_json::json!({"cpu": 2})))]).unwrap();
+		assert_eq!(applied.tasks, 1);
+		let task = store.task(0).unwrap().unwrap();
+		assert_eq!((task.subscription, task.key.as_str()), (7, "7-provision-5"));
+		assert!(matches!(task.action, Action::Provision { ref descriptor, .. } if descriptor["cpu"] == 2));
+		assert_eq!(store.deployment(7).unwrap().unwrap().phase, Phase::Provisioning);
+		assert_eq!(store.deliveries(Some(DeliveryState::Pending)).unwrap().len(), 1);
+
+		// Settling again changes nothing.
+		assert_eq!(store.settle_verification(vec![(7, Ok(serde_json::json!({})))]).unwrap().tasks, 0);
+	}
+
+	#[test]
+	fn an_invalid_descriptor_queues_one_failed_report_and_no_task() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = open(dir.path());
+		store
+			.apply_block(cursor(5), &block(vec![ChainChange::Awarded { deployment: deployment(7) }]))
+			.unwrap();
+		let applied = store.settle_verification(vec![(7, Err("hash mismatch".into()))]).unwrap();
+		assert_eq!((applied.tasks, applied.reports), (0, 1));
+		let reports = store.reports(true).unwrap();
+		assert_eq!(reports.len(), 1);
+		assert_eq!(reports[0].status, ReportStatus::Failed { reason: "hash mismatch".into() });
+		assert_eq!(store.deployment(7).unwrap().unwrap().phase, Phase::Failed);
+	}
+
+	#[test]
+	fn an_ended_deployment_gets_one_deprovision_and_no_more_notices() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = open(dir.path());
+		store
+			.apply_block(cursor(1), &block(vec![ChainChange::Awarded { deployment: deployment(1) }]))
+			.unwrap();
+		store.settle_verification(vec![(1, Ok(serde_json::json!({})))]).unwrap();
+		let ended = || ChainChange::Ended { subscription: 1, reason: "out_of_funds".into() };
+		let notice = ChainChange::Notice {
+			subscription: 1,
+			notice: Notice::LowFunds { balance: "5".into(), expires_at: 9 },
+		};
+		store.apply_block(cursor(2), &block(vec![notice.clone(), ended()])).unwrap();
+		store.apply_block(cursor(3), &block(vec![ended(), notice])).unwrap();
+		let actions: Vec<_> =
+			store.tasks_after(None, 10).unwrap().into_iter().map(|t| t.action.name()).collect();
+		assert_eq!(actions, ["provision", "notice", "deprovision"]);
+	}
+
+	#[test]
+	fn an_award_that_ends_before_verification_is_never_handed_out() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = open(dir.path());
+		store
+			.apply_block(cursor(1), &block(vec![ChainChange::Awarded { deployment: deployment(1) }]))
+			.unwrap();
+		store
+			.apply_block(
+				cursor(2),
+				&block(vec![ChainChange::Ended { subscription: 1, reason: "by_subscriber".into() }]),
+			)
+			.unwrap();
+		assert_eq!(store.settle_verification(vec![(1, Ok(serde_json::json!({})))]).unwrap().tasks, 0);
+		assert_eq!(store.task_count().unwrap(), 0);
+	}
+
+	#[test]
+	fn a_block_is_applied_once_and_survives_a_reopen() {
+		let dir = tempfile::tempdir().unwrap();
+		{
+			let store = open(dir.path());
+			store
+				.apply_block(cursor(3), &block(vec![ChainChange::Awarded { deployment: deployment(1) }]))
+				.unwrap();
+			store.settle_verification(vec![(1, Ok(serde_json::json!({})))]).unwrap();
+			let again = store
+				.apply_block(cursor(3), &block(vec![ChainChange::Awarded { deployment: deployment(2) }]))
+				.unwrap();
+			assert_eq!(again, Applied::default());
+		}
+		let store = open(dir.path());
+		assert_eq!(store.cursor().unwrap(), Some(cursor(3)));
+		assert_eq!(store.task_count().unwrap(), 1);
+		assert!(store.deployment(2).unwrap().is_none());
+	}
+
+	#[test]
+	fn a_report_is_queued_once_and_finalized_by_the_block_that_includes_it() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = open(dir.path());
+		let running = ReportStatus::Running { endpoint: "http://127.0.0.1:1".into() };
+		let (report, new) = store.queue_report(4, running.clone()).unwrap();
+		assert!(new);
+		let (_, new) = store.queue_report(4, running.clone()).unwrap();
+		assert!(!new, "the same status is queued once");
+		let (first, new) =
+			store.queue_report(4, ReportStatus::Running { endpoint: "http://other".into() }).unwrap();
+		assert!(!new && first.status == running, "a second running report keeps the first");
+
+		let hash = [9; 32];
+		let submitted = Report {
+			state: ReportState::Submitted { nonce: 0, hash, bytes: "00".into(), valid_until: 70 },
+			..report
+		};
+		store.record_report(&submitted).unwrap();
+		let included = BlockChanges { changes: vec![], included: vec![(hash, Ok(()))] };
+		store.apply_block(cursor(8), &included).unwrap();
+		assert_eq!(
+			store.reports(false).unwrap()[0].state,
+			ReportState::Finalized { block: 8, error: None }
+		);
+		assert!(store.reports(true).unwrap().is_empty());
+	}
+
+	#[test]
+	fn claims_repeat_only_after_the_previous_one_is_final() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = open(dir.path());
+		assert!(store.queue_report(1, ReportStatus::Claim).unwrap().1);
+		assert!(!store.queue_report(1, ReportStatus::Claim).unwrap().1);
+		store
+			.record_report(&Report {
+				subscription: 1,
+				status: ReportStatus::Claim,
+				state: ReportState::Finalized { block: 3, error: None },
+			})
+			.unwrap();
+		assert!(store.queue_report(1, ReportStatus::Claim).unwrap().1);
+	}
+
+	#[test]
+	fn feed_cursors_never_move_back_and_failed_deliveries_can_be_replayed() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = open(dir.path());
+		assert_eq!(store.ack("r", 5).unwrap(), 5);
+		assert_eq!(store.ack("r", 2).unwrap(), 5);
+		assert_eq!(store.feed_cursor("r").unwrap(), Some(5));
+		assert_eq!(store.feed_cursor("other").unwrap(), None);
+
+		store
+			.apply_block(cursor(1), &block(vec![ChainChange::Awarded { deployment: deployment(1) }]))
+			.unwrap();
+		store.settle_verification(vec![(1, Ok(serde_json::json!({})))]).unwrap();
+		let mut delivery = store.deliveries(None).unwrap().remove(0);
+		delivery.state = DeliveryState::Failed;
+		delivery.attempts = 12;
+		store.record_deliveries(&[delivery]).unwrap();
+		assert!(store.pending_deliveries(10).unwrap().is_empty());
+		assert_eq!(store.deliveries(Some(DeliveryState::Failed)).unwrap().len(), 1);
+		let replayed = store.replay("reactor", 0).unwrap().unwrap();
+		assert_eq!((replayed.state, replayed.attempts), (DeliveryState::Pending, 0));
+		assert_eq!(store.pending_deliveries(10).unwrap().len(), 1);
+		assert!(store.replay("reactor", 99).unwrap().is_none());
+	}
+}

@@ -1,0 +1,183 @@
+//! OGate against a real `dinfra-node --dev`: awards reach a reactor's webhook, the reactor's
+//! reports reach the chain, terminations become deprovision tasks, invalid descriptors are
+//! reported failed, and bad input is refused.
+//!
+//! Bob is the provider. Dave's key is his gateway's operator: a `DinfraOperator` proxy, which
+//! can report and claim for Bob and nothing else. Charlie subscribes.
+
+mod support;
+
+use dinfra_devnet::{find_event, submit};
+use dinfra_ogate::{
+	chain::dinfra,
+	task::{Action, Task},
+};
+use serde_json::json;
+use std::time::Duration;
+use subxt_signer::sr25519::dev;
+use support::*;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_award_reaches_the_reactor_its_report_reaches_the_chain_and_a_termination_deprovisions() {
+	let mut net = Network::start("lifecycle").await;
+	let reactor = Reactor::start(true).await;
+	let gate = net.start_gate(&[&reactor], None).await;
+	net.provide().await;
+
+	let descriptor = json!({"image": "debian-12", "open_ports": [22]});
+	let (id, subscribed) = net.subscribe(&descriptor).await;
+
+	// The provision task arrives by webhook, with the verified descriptor.
+	let task = reactor.wait_for(|t| t.subscription == id && t.action.name() == "provision").await;
+	match &task.action {
+		Action::Provision { descriptor: got, descriptor_cid, .. } => {
+			assert_eq!(got, &descriptor);
+			assert_eq!(descriptor_cid, &dinfra_ogate::descriptor::raw_cid(descriptor.to_string().as_bytes()));
+		},
+		other => panic!("not a provision task: {other:?}"),
+	}
+
+	// The reactor reported Running (the test reactor does so on every provision task); the
+	// chain shows it, signed by the operator for Bob.
+	let (_, running) = find_event::<dinfra::dinfra_subscription::events::DeploymentRunning>(
+		&net.api,
+		subscribed,
+		600,
+		|e| e.id == id,
+	)
+	.await;
+	assert_eq!(running.endpoint.0, Reactor::endpoint_for(id).as_bytes());
+	let view = gate.deployment(id).await;
+	assert_eq!(view["phase"], "running");
+
+	// The same report again is not sent again.
+	let again = gate
+		.post(&format!("/v1/deployments/{id}/status"), json!({"status": "running", "endpoint": Reactor::endpoint_for(id)}))
+		.await;
+	assert_eq!(again.status(), 200);
+	assert_eq!(again.json::<serde_json::Value>().await.unwrap()["new"], false);
+
+	// Charlie ends it; a deprovision task follows.
+	submit(&net.api, &dev::charlie(), dinfra::transactions().dinfra_subscription().terminate(id)).await;
+	let task = reactor.wait_for(|t| t.subscription == id && t.action.name() == "deprovision").await;
+	assert_eq!(task.action, Action::Deprovision { reason: "by_subscriber".into() });
+	assert_eq!(gate.deployment(id).await["phase"], "ended");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_descriptor_that_breaks_its_schema_is_reported_failed_and_never_handed_out() {
+	let mut net = Network::start("invalid").await;
+	let reactor = Reactor::start(false).await;
+	let gate = net.start_gate(&[&reactor], None).await;
+	net.provide().await;
+
+	let (id, subscribed) = net.subscribe(&json!({"image": "windows-95"})).await;
+	let (_, failed) = find_event::<dinfra::dinfra_subscription::events::DeploymentFailed>(
+		&net.api,
+		subscribed,
+		600,
+		|e| e.id == id,
+	)
+	.await;
+	let dinfra::runtime_types::pallet_dinfra_subscription::types::ProvisioningFailure::Reported {
+		reason,
+	} = failed.failure
+	else {
+		panic!("not a reported failure")
+	};
+	let reason = String::from_utf8(reason.0).unwrap();
+	assert!(reason.starts_with("descriptor does not match the schema"), "{reason}");
+	let descriptor = gate.get(&format!("/v1/deployments/{id}/descriptor")).await;
+	assert_eq!(descriptor.status(), 409);
+	tokio::time::sleep(Duration::from_millis(500)).await;
+	assert!(reactor.tasks().iter().all(|t| t.action.name() != "provision"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_input_gets_a_json_4xx_and_every_endpoint_but_health_needs_a_token() {
+	// No node: the API answers on its own.
+	let gate = Gate::start_without_chain().await;
+
+	for path in ["/healthz"] {
+		assert_eq!(gate.anonymous(path).await.status(), 200, "{path}");
+	}
+	for path in ["/metrics", "/v1/tasks", "/v1/deployments", "/v1/reports", "/v1/deliveries", "/openapi.json"] {
+		let response = gate.anonymous(path).await;
+		assert_eq!(response.status(), 401, "{path}");
+		let body: serde_json::Value = response.json().await.unwrap_or_default();
+		assert_eq!(body["error"], "unauthorized", "{path}");
+		let wrong = gate.with_token(path, "not-the-token").await;
+		assert_eq!(wrong.status(), 401, "{path}");
+	}
+
+	let cases: Vec<(&str, &str, Option<&str>, u16)> = vec![
+		("POST", "/v1/deployments/1/status", Some("{not json"), 400),
+		("POST", "/v1/deployments/1/status", Some(r#"{"status":"exploded"}"#), 422),
+		("POST", "/v1/deployments/1/status", Some(r#"{"status":"running","endpoint":""}"#), 400),
+		("POST", "/v1/deployments/99/status", Some(r#"{"status":"running","endpoint":"http://x"}"#), 404),
+		("POST", "/v1/deployments/abc/status", Some(r#"{"status":"running","endpoint":"http://x"}"#), 400),
+		("GET", "/v1/deployments/99", None, 404),
+		("GET", "/v1/deployments/99/descriptor", None, 404),
+		("POST", "/v1/deployments/99/cancel", Some(r#"{"reason":"maintenance"}"#), 404),
+		("POST", "/v1/deployments/99/cancel", Some(r#"{"why":"maintenance"}"#), 422),
+		("POST", "/v1/deployments/99/claim", None, 404),
+		("GET", "/v1/tasks?limit=0", None, 400),
+		("GET", "/v1/tasks?wait_ms=999999", None, 400),
+		("GET", "/v1/tasks?after=minus-one", None, 400),
+		("POST", "/v1/tasks/ack", Some(r#"{"seq":0}"#), 400),
+		("GET", "/v1/deliveries?state=lost", None, 400),
+		("POST", "/v1/deliveries/nobody/0/replay", None, 404),
+		("GET", "/v1/nothing-here", None, 404),
+		("DELETE", "/v1/deployments", None, 405),
+	];
+	for (method, path, body, expected) in cases {
+		let response = gate.request(method, path, body).await;
+		let status = response.status().as_u16();
+		let text = response.text().await.unwrap();
+		// axum answers a JSON body that does not fit the type with 422.
+		assert_eq!(status, expected, "{method} {path}: {text}");
+		let body: serde_json::Value = serde_json::from_str(&text)
+			.unwrap_or_else(|_| panic!("{method} {path} answered no JSON: {text}"));
+		assert!(body["error"].is_string() && body["message"].is_string(), "{method} {path}: {text}");
+	}
+
+	// The document is OpenAPI 3.1 and describes every route the router serves.
+	let doc: serde_json::Value = gate.get("/openapi.json").await.json().await.unwrap();
+	assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+	for path in [
+		"/healthz", "/readyz", "/metrics", "/v1/tasks", "/v1/tasks/ack", "/v1/deployments",
+		"/v1/deployments/{id}", "/v1/deployments/{id}/descriptor", "/v1/deployments/{id}/status",
+		"/v1/deployments/{id}/cancel", "/v1/deployments/{id}/claim", "/v1/reports",
+		"/v1/deliveries", "/v1/deliveries/{webhook}/{seq}/replay",
+	] {
+		assert!(doc["paths"][path].is_object(), "{path} is documented");
+	}
+	assert_eq!(gate.get("/docs/").await.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_pull_feed_long_polls_and_resumes_after_the_last_acknowledgement() {
+	let mut net = Network::start("feed").await;
+	let gate = net.start_gate(&[], None).await;
+	net.provide().await;
+
+	// An empty feed long-polls until a task arrives.
+	let waiting = {
+		let gate = gate.clone();
+		tokio::spawn(async move { gate.get("/v1/tasks?wait_ms=60000").await.json::<serde_json::Value>().await })
+	};
+	let (id, _) = net.subscribe(&json!({"image": "ubuntu-24.04"})).await;
+	let page = waiting.await.unwrap().unwrap();
+	let tasks: Vec<Task> = serde_json::from_value(page["tasks"].clone()).unwrap();
+	assert_eq!((tasks.len(), tasks[0].subscription), (1, id));
+	assert_eq!(page["cursor"], 0);
+
+	// Without an acknowledgement the feed gives the task again; after one, it moves on.
+	let again: serde_json::Value = gate.get("/v1/tasks").await.json().await.unwrap();
+	assert_eq!(again["tasks"].as_array().unwrap().len(), 1);
+	let acked: serde_json::Value = gate.post("/v1/tasks/ack", json!({"seq": 0})).await.json().await.unwrap();
+	assert_eq!(acked["cursor"], 0);
+	let after: serde_json::Value = gate.get("/v1/tasks").await.json().await.unwrap();
+	assert!(after["tasks"].as_array().unwrap().is_empty());
+	assert_eq!(after["cursor"], 0);
+}
