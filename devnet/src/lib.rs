@@ -182,4 +182,3 @@ pub async fn event_in<E: subxt::events::DecodeAsEvent>(at: &At) -> E {
 		None => panic!("no {} in block {}", std::any::type_name::<E>(), at.block_number()),
 	}
 }
-

@@ -15,7 +15,7 @@
 
 use dinfra_devnet::{block, event_in, find_event, submit, At, DevNode};
 use std::path::Path;
-use subxt::{events::DecodeAsEvent, utils::AccountId32};
+use subxt::utils::AccountId32;
 use subxt_signer::sr25519::{dev, Keypair};
 
 #[subxt::subxt(runtime_metadata_path = "../metadata/dinfra.scale")]
@@ -29,7 +29,6 @@ use dinfra::runtime_types::{
 	},
 	pallet_dinfra_subscription::types::{DeploymentReport, TerminationReason},
 };
-
 
 /// 1 DINF.
 const DINF: u128 = 1_000_000_000_000;

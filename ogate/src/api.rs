@@ -8,9 +8,7 @@
 use crate::{
 	chain::{Chain, View},
 	metrics::Metrics,
-	store::{
-		Delivery, DeliveryState, Deployment, Phase, Report, ReportStatus, Store, StoreError,
-	},
+	store::{Delivery, DeliveryState, Deployment, Phase, Report, ReportStatus, Store, StoreError},
 	task::{Action, Notice, Task},
 };
 use axum::{
@@ -107,8 +105,14 @@ impl From<StoreError> for ApiError {
 }
 
 impl From<JsonRejection> for ApiError {
+	/// Malformed JSON is 400, a body of the wrong shape 422, a missing content type 415.
 	fn from(e: JsonRejection) -> Self {
-		ApiError::bad_request(e.body_text())
+		let error = match e.status() {
+			StatusCode::UNPROCESSABLE_ENTITY => "invalid_body",
+			StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+			_ => "bad_request",
+		};
+		ApiError::new(e.status(), error, e.body_text())
 	}
 }
 
@@ -155,7 +159,7 @@ async fn authenticate(State(state): State<AppState>, mut request: Request, next:
 		Some(name) => {
 			request.extensions_mut().insert(Caller(name));
 			next.run(request).await
-		},
+		}
 		None => {
 			let mut response = ApiError::new(
 				StatusCode::UNAUTHORIZED,
@@ -168,7 +172,7 @@ async fn authenticate(State(state): State<AppState>, mut request: Request, next:
 				header::HeaderValue::from_static("Basic realm=\"ogate\", charset=\"UTF-8\""),
 			);
 			response
-		},
+		}
 	}
 }
 
@@ -262,13 +266,19 @@ async fn tasks(
 	let deadline = tokio::time::Instant::now() + Duration::from_millis(wait);
 	let mut feed = state.feed.clone();
 	loop {
+		// Marked seen before the read: a task written after the read wakes the wait below.
+		feed.borrow_and_update();
 		let tasks = state.store.tasks_after(after, limit)?;
 		if !tasks.is_empty() || tokio::time::Instant::now() >= deadline {
 			let cursor = tasks.last().map(|t| t.seq).or(after);
 			return Ok(Json(TaskPage { tasks, cursor }));
 		}
-		// Wakes on a new task, or gives the empty page at the deadline.
-		let _ = tokio::time::timeout_at(deadline, feed.changed()).await;
+		match tokio::time::timeout_at(deadline, feed.changed()).await {
+			// A new task, or the deadline: read again.
+			Ok(Ok(())) | Err(_) => {}
+			// Shutting down: the page is empty.
+			Ok(Err(_)) => return Ok(Json(TaskPage { tasks: Vec::new(), cursor: after })),
+		}
 	}
 }
 
@@ -349,8 +359,9 @@ pub struct DeploymentView {
 
 async fn join(state: &AppState, local: Deployment) -> DeploymentView {
 	let chain = match (&*state.chain.read().await, local.phase) {
-		(Some(chain), Phase::Provisioning | Phase::Running | Phase::Verifying) =>
-			chain.view(local.subscription).await.ok().flatten().map(ChainState::from),
+		(Some(chain), Phase::Provisioning | Phase::Running | Phase::Verifying) => {
+			chain.view(local.subscription).await.ok().flatten().map(ChainState::from)
+		}
 		_ => None,
 	};
 	DeploymentView { local, chain }
@@ -487,16 +498,17 @@ async fn status(
 		StatusBody::Running { endpoint } => {
 			checked_text("endpoint", &endpoint)?;
 			ReportStatus::Running { endpoint }
-		},
+		}
 		StatusBody::Failed { reason } => {
 			checked_text("reason", &reason)?;
 			ReportStatus::Failed { reason }
-		},
+		}
 	};
 	let local = known(&state, id)?;
 	match local.phase {
-		Phase::Provisioning | Phase::Running | Phase::Failed => queue(&state, id, report).await,
+		Phase::Provisioning | Phase::Running => queue(&state, id, report).await,
 		Phase::Verifying => Err(ApiError::conflict("the deployment was not handed out yet")),
+		Phase::Failed => Err(ApiError::conflict("provisioning has failed already")),
 		Phase::Ended => Err(ApiError::conflict("the deployment has ended")),
 	}
 }
@@ -524,7 +536,9 @@ async fn cancel(
 	checked_text("reason", &body.reason)?;
 	let local = known(&state, id)?;
 	if !matches!(local.phase, Phase::Provisioning | Phase::Running) {
-		return Err(ApiError::conflict("only a deployment being provisioned or running can be cancelled"));
+		return Err(ApiError::conflict(
+			"only a deployment being provisioned or running can be cancelled",
+		));
 	}
 	queue(&state, id, ReportStatus::Cancel { reason: body.reason }).await
 }

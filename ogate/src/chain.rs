@@ -85,7 +85,11 @@ fn bounded(text: &str, max: usize) -> BoundedVec<u8> {
 
 impl Chain {
 	/// Connects to `url`.
-	pub async fn connect(url: &str, provider: AccountId32, operator: Keypair) -> Result<Chain, ChainError> {
+	pub async fn connect(
+		url: &str,
+		provider: AccountId32,
+		operator: Keypair,
+	) -> Result<Chain, ChainError> {
 		let api = Api::from_insecure_url(url).await.map_err(err)?;
 		Ok(Chain { api, provider, operator })
 	}
@@ -142,16 +146,18 @@ impl Chain {
 							descriptor: None,
 						},
 					})
-				},
+				}
 				"DeploymentRunning" => {
-					let e: ev::DeploymentRunning = event.decode_fields_unchecked_as().map_err(err)?;
+					let e: ev::DeploymentRunning =
+						event.decode_fields_unchecked_as().map_err(err)?;
 					(&e.provider == me).then(|| ChainChange::Running {
 						subscription: e.id,
 						endpoint: text(&e.endpoint.0),
 					})
-				},
+				}
 				"DeploymentFailed" => {
-					let e: ev::DeploymentFailed = event.decode_fields_unchecked_as().map_err(err)?;
+					let e: ev::DeploymentFailed =
+						event.decode_fields_unchecked_as().map_err(err)?;
 					(&e.provider == me).then(|| ChainChange::Failed {
 						subscription: e.id,
 						reason: match e.failure {
@@ -159,21 +165,21 @@ impl Chain {
 							ProvisioningFailure::TimedOut => "timed out".into(),
 						},
 					})
-				},
+				}
 				"Reawarded" => {
 					let e: ev::Reawarded = event.decode_fields_unchecked_as().map_err(err)?;
 					(&e.from == me).then(|| ChainChange::Ended {
 						subscription: e.id,
 						reason: "reawarded".into(),
 					})
-				},
+				}
 				"Terminated" => {
 					let e: ev::Terminated = event.decode_fields_unchecked_as().map_err(err)?;
 					(e.provider.as_ref() == Some(me)).then(|| ChainChange::Ended {
 						subscription: e.id,
 						reason: termination(&e.reason),
 					})
-				},
+				}
 				// The store keeps notices only for deployments this provider holds.
 				"LowFunds" => {
 					let e: ev::LowFunds = event.decode_fields_unchecked_as().map_err(err)?;
@@ -184,7 +190,7 @@ impl Chain {
 							expires_at: e.expires_at,
 						},
 					})
-				},
+				}
 				"ToppedUp" => {
 					let e: ev::ToppedUp = event.decode_fields_unchecked_as().map_err(err)?;
 					Some(ChainChange::Notice {
@@ -194,7 +200,7 @@ impl Chain {
 							expires_at: e.expires_at,
 						},
 					})
-				},
+				}
 				_ => None,
 			};
 			if let Some(change) = change {
@@ -204,6 +210,7 @@ impl Chain {
 		if !watched.is_empty() {
 			let extrinsics = at.extrinsics().fetch().await.map_err(err)?;
 			for extrinsic in extrinsics.iter() {
+				let extrinsic = extrinsic.map_err(err)?;
 				let hash = extrinsic.hash().0;
 				if !watched.contains(&hash) {
 					continue;
@@ -220,12 +227,12 @@ impl Chain {
 		let at = self.api.at_current_block().await.map_err(err)?;
 		let entry = at
 			.storage()
-			.fetch(dinfra::storage().dinfra_provider().deployment_types(), (deployment_type,))
-			.await;
+			.try_fetch(dinfra::storage().dinfra_provider().deployment_types(), (deployment_type,))
+			.await
+			.map_err(err)?;
 		match entry {
-			Ok(value) => Ok(Some(text(&value.decode().map_err(err)?.schema_cid.0))),
-			Err(e) if e.to_string().contains("not found") => Ok(None),
-			Err(e) => Err(err(e)),
+			Some(value) => Ok(Some(text(&value.decode().map_err(err)?.schema_cid.0))),
+			None => Ok(None),
 		}
 	}
 
@@ -239,7 +246,7 @@ impl Chain {
 	/// The subscriptions awarded to this provider at finalized block `number`.
 	pub async fn provider_deployments(&self, number: u32) -> Result<Vec<u64>, ChainError> {
 		let at = self.at(number).await?;
-		let call = dinfra::runtime_apis().dinfra_api().provider_deployments(self.provider.clone());
+		let call = dinfra::runtime_apis().dinfra_api().provider_deployments(self.provider);
 		at.runtime_apis().call(call).await.map_err(err)
 	}
 
@@ -267,12 +274,13 @@ impl Chain {
 				id,
 				report: DeploymentReport::Failed { reason: bounded(reason, 256) },
 			},
-			ReportStatus::Cancel { reason } =>
-				SubscriptionCall::cancel_by_provider { id, reason: bounded(reason, 256) },
+			ReportStatus::Cancel { reason } => {
+				SubscriptionCall::cancel_by_provider { id, reason: bounded(reason, 256) }
+			}
 			ReportStatus::Claim => SubscriptionCall::claim { id },
 		};
 		let proxied = dinfra::transactions().proxy().proxy(
-			MultiAddress::Id(self.provider.clone()),
+			MultiAddress::Id(self.provider),
 			Some(ProxyType::DinfraOperator),
 			RuntimeCall::DinfraSubscription(call),
 		);
@@ -310,13 +318,13 @@ fn proxied_outcome(
 				let e: dinfra::proxy::events::ProxyExecuted =
 					event.decode_fields_unchecked_as().map_err(err)?;
 				return Ok(e.result.map_err(|e| format!("{e:?}")));
-			},
+			}
 			("System", "ExtrinsicFailed") => {
 				let e: dinfra::system::events::ExtrinsicFailed =
 					event.decode_fields_unchecked_as().map_err(err)?;
 				return Ok(Err(format!("{:?}", e.dispatch_error)));
-			},
-			_ => {},
+			}
+			_ => {}
 		}
 	}
 	Ok(Err("no outcome recorded".into()))

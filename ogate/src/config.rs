@@ -165,7 +165,7 @@ impl Config {
 				let text = std::fs::read_to_string(path)
 					.map_err(|source| ConfigError::Read { path: path.clone(), source })?;
 				Config::from_toml(&text, path.clone())?
-			},
+			}
 			None => Config::default(),
 		};
 		if let Some(v) = args.node_url {
@@ -194,7 +194,9 @@ impl Config {
 				.tokens
 				.iter()
 				.map(|t| match t.split_once(':') {
-					Some((name, token)) => Ok(TokenConfig { name: name.into(), token: token.into() }),
+					Some((name, token)) => {
+						Ok(TokenConfig { name: name.into(), token: token.into() })
+					}
 					None => Err(ConfigError::Flag(format!("--token wants name:token, not {t:?}"))),
 				})
 				.collect::<Result<_, _>>()?;
@@ -271,7 +273,10 @@ mod tests {
 		assert_eq!(config.node_url, "ws://node:9944");
 		assert_eq!(config.listen, "127.0.0.1:9001".parse().unwrap());
 		assert_eq!(config.webhooks[0].url, "http://r/hook");
-		assert_eq!(config.tokens, vec![TokenConfig { name: "reactor".into(), token: "abcdefgh".into() }]);
+		assert_eq!(
+			config.tokens,
+			vec![TokenConfig { name: "reactor".into(), token: "abcdefgh".into() }]
+		);
 		assert_eq!(config.provider, "//Alice");
 	}
 

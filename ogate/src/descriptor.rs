@@ -124,8 +124,11 @@ impl Cid {
 	}
 }
 
-/// One protobuf field: its number and, for length-delimited fields, its bytes.
-fn protobuf_fields(mut bytes: &[u8]) -> Result<Vec<(u64, Option<&[u8]>)>, DescriptorError> {
+/// A protobuf field: its number and, for length-delimited fields, its bytes.
+type Field<'a> = (u64, Option<&'a [u8]>);
+
+/// The fields of a protobuf message, in order.
+fn protobuf_fields(mut bytes: &[u8]) -> Result<Vec<Field<'_>>, DescriptorError> {
 	let bad = || DescriptorError::Unsupported("malformed dag-pb block".into());
 	let mut fields = Vec::new();
 	while !bytes.is_empty() {
@@ -134,13 +137,14 @@ fn protobuf_fields(mut bytes: &[u8]) -> Result<Vec<(u64, Option<&[u8]>)>, Descri
 			0 => {
 				varint(&mut bytes).map_err(|_| bad())?;
 				fields.push((tag >> 3, None));
-			},
+			}
 			2 => {
-				let len = usize::try_from(varint(&mut bytes).map_err(|_| bad())?).map_err(|_| bad())?;
+				let len =
+					usize::try_from(varint(&mut bytes).map_err(|_| bad())?).map_err(|_| bad())?;
 				let (value, rest) = bytes.split_at_checked(len).ok_or_else(bad)?;
 				bytes = rest;
 				fields.push((tag >> 3, Some(value)));
-			},
+			}
 			_ => return Err(bad()),
 		}
 	}
@@ -199,7 +203,7 @@ impl ContentSource {
 						cache.insert(cid_text.to_string(), document.clone());
 					}
 					return Ok(document);
-				},
+				}
 				Err(e) => last = e,
 			}
 		}
@@ -221,15 +225,11 @@ impl ContentSource {
 		}
 		for gateway in &self.gateways {
 			let url = format!("{}/ipfs/{cid}?format=raw", gateway.trim_end_matches('/'));
-			let response = self
-				.http
-				.get(&url)
-				.header("accept", "application/vnd.ipld.raw")
-				.send()
-				.await;
+			let response =
+				self.http.get(&url).header("accept", "application/vnd.ipld.raw").send().await;
 			if let Ok(response) = response {
-				if response.status().is_success() &&
-					response.content_length().is_none_or(|l| l <= MAX_CONTENT as u64)
+				if response.status().is_success()
+					&& response.content_length().is_none_or(|l| l <= MAX_CONTENT as u64)
 				{
 					if let Ok(bytes) = response.bytes().await {
 						if bytes.len() <= MAX_CONTENT {
@@ -250,11 +250,11 @@ impl ContentSource {
 		schema_cid: &str,
 	) -> Result<Value, DescriptorError> {
 		let schema = self.fetch(schema_cid).await?;
-		let schema: Value =
-			serde_json::from_slice(&schema).map_err(|e| DescriptorError::BadSchema(e.to_string()))?;
+		let schema: Value = serde_json::from_slice(&schema)
+			.map_err(|e| DescriptorError::BadSchema(e.to_string()))?;
 		let descriptor = self.fetch(descriptor_cid).await?;
-		let descriptor: Value =
-			serde_json::from_slice(&descriptor).map_err(|e| DescriptorError::NotJson(e.to_string()))?;
+		let descriptor: Value = serde_json::from_slice(&descriptor)
+			.map_err(|e| DescriptorError::NotJson(e.to_string()))?;
 		check_against_schema(&schema, &descriptor)?;
 		Ok(descriptor)
 	}
@@ -264,9 +264,9 @@ impl ContentSource {
 pub fn check_against_schema(schema: &Value, descriptor: &Value) -> Result<(), DescriptorError> {
 	let validator =
 		jsonschema::validator_for(schema).map_err(|e| DescriptorError::BadSchema(e.to_string()))?;
-	validator.validate(descriptor).map_err(|e| {
-		DescriptorError::Invalid(format!("{} at {}", e, e.instance_path))
-	})
+	validator
+		.validate(descriptor)
+		.map_err(|e| DescriptorError::Invalid(format!("{} at {}", e, e.instance_path)))
 }
 
 /// The CIDv1 (raw codec, sha2-256, base32) of `bytes`: what `ipfs add --cid-version 1
@@ -322,20 +322,27 @@ mod tests {
 
 	#[test]
 	fn malformed_cids_and_other_hash_functions_are_refused() {
-		for text in ["", "x123", "bafy!", "Qm123", "bafkqaaa"] {
+		for text in ["", "x123", "bafy!", "Qm123", "bafkqaa"] {
 			assert!(Cid::parse(text).is_err(), "{text}");
 		}
+		// The identity "hash" of nothing (raw codec): a valid CID that proves nothing.
+		let identity = Cid::parse("bafkqaaa").unwrap();
+		assert!(matches!(identity.open(b""), Err(DescriptorError::Unsupported(_))));
 		// blake2b-256 (0xb220) identity of nothing: parsed, but not checkable.
 		let mut bytes = vec![0x01, 0x55, 0xa0, 0xe4, 0x02, 0x20];
 		bytes.extend_from_slice(&[0; 32]);
 		let cid = format!("f{}", data_encoding::HEXLOWER.encode(&bytes));
-		assert!(matches!(Cid::parse(&cid).unwrap().open(b""), Err(DescriptorError::Unsupported(_))));
+		assert!(matches!(
+			Cid::parse(&cid).unwrap().open(b""),
+			Err(DescriptorError::Unsupported(_))
+		));
 	}
 
 	#[test]
 	fn a_descriptor_is_checked_against_its_schema() {
 		let schema: Value = serde_json::from_slice(SCHEMA).unwrap();
-		let err = check_against_schema(&schema, &serde_json::json!({"nonsense": true})).unwrap_err();
+		let err =
+			check_against_schema(&schema, &serde_json::json!({"nonsense": true})).unwrap_err();
 		assert!(matches!(err, DescriptorError::Invalid(_)), "{err}");
 	}
 }

@@ -47,7 +47,7 @@ impl Follower {
 		loop {
 			let attempt = async {
 				let chain = Arc::new(
-					Chain::connect(&self.url, self.provider.clone(), self.operator.clone()).await?,
+					Chain::connect(&self.url, self.provider, self.operator.clone()).await?,
 				);
 				tracing::info!(url = %self.url, "connected to the node");
 				*self.chain.write().await = Some(chain.clone());
@@ -111,7 +111,11 @@ impl Follower {
 		Ok(())
 	}
 
-	fn apply(&self, cursor: Cursor, changes: &BlockChanges) -> Result<(), crate::store::StoreError> {
+	fn apply(
+		&self,
+		cursor: Cursor,
+		changes: &BlockChanges,
+	) -> Result<(), crate::store::StoreError> {
 		let applied = self.store.apply_block(cursor, changes)?;
 		self.metrics.cursor.set(i64::from(cursor.number));
 		if applied.tasks > 0 {
@@ -150,16 +154,25 @@ impl Follower {
 		for id in on_chain.difference(&local_ids) {
 			if let Some(view) = chain.view(*id).await? {
 				tracing::info!(subscription = id, "imported a deployment the store did not know");
-				changes.changes.push((u32::MAX, ChainChange::Awarded { deployment: deployment_from_view(*id, &view, at) }));
+				changes.changes.push((
+					u32::MAX,
+					ChainChange::Awarded { deployment: deployment_from_view(*id, &view, at) },
+				));
 			}
 		}
 		for dep in &local {
 			let live = matches!(dep.phase, Phase::Provisioning | Phase::Running | Phase::Verifying);
 			if live && !on_chain.contains(&dep.subscription) {
-				tracing::info!(subscription = dep.subscription, "the chain no longer shows it; deprovisioning");
+				tracing::info!(
+					subscription = dep.subscription,
+					"the chain no longer shows it; deprovisioning"
+				);
 				changes.changes.push((
 					u32::MAX,
-					ChainChange::Ended { subscription: dep.subscription, reason: "reconciled".into() },
+					ChainChange::Ended {
+						subscription: dep.subscription,
+						reason: "reconciled".into(),
+					},
 				));
 			}
 		}
@@ -221,21 +234,22 @@ impl Verifier {
 		let mut outcomes = Vec::with_capacity(waiting.len());
 		let mut schemas = std::collections::HashMap::new();
 		for dep in waiting {
-			let schema = match schemas.get(&dep.deployment_type) {
-				Some(s) => s,
-				None => {
-					let cid = chain.schema_cid(dep.deployment_type).await?;
-					schemas.entry(dep.deployment_type).or_insert(cid)
-				},
-			};
+			if let std::collections::hash_map::Entry::Vacant(entry) =
+				schemas.entry(dep.deployment_type)
+			{
+				entry.insert(chain.schema_cid(dep.deployment_type).await?);
+			}
+			let schema = schemas.get(&dep.deployment_type).cloned().flatten();
 			let outcome = match schema {
 				None => Err("the deployment type no longer exists".to_string()),
-				Some(schema) => match self.content.verified_descriptor(&dep.descriptor_cid, schema).await {
-					Ok(descriptor) => Ok(descriptor),
-					// Content that is not there yet may appear; anything else is final.
-					Err(crate::descriptor::DescriptorError::NotFound(_)) => continue,
-					Err(e) => Err(e.to_string()),
-				},
+				Some(schema) => {
+					match self.content.verified_descriptor(&dep.descriptor_cid, &schema).await {
+						Ok(descriptor) => Ok(descriptor),
+						// Content that is not there yet may appear; anything else is final.
+						Err(crate::descriptor::DescriptorError::NotFound(_)) => continue,
+						Err(e) => Err(e.to_string()),
+					}
+				}
 			};
 			outcomes.push((dep.subscription, outcome));
 		}

@@ -34,9 +34,9 @@ async fn wait_for_signal() {
 				_ = term.recv() => {},
 				_ = tokio::signal::ctrl_c() => {},
 			}
-		},
+		}
 		Err(_) => {
 			let _ = tokio::signal::ctrl_c().await;
-		},
+		}
 	}
 }

@@ -34,9 +34,17 @@ impl Default for Metrics {
 			registry: Registry::default(),
 		};
 		registry.register("cursor_block", "Last finalized block applied", metrics.cursor.clone());
-		registry.register("finalized_block", "The chain's finalized head", metrics.finalized.clone());
+		registry.register(
+			"finalized_block",
+			"The chain's finalized head",
+			metrics.finalized.clone(),
+		);
 		registry.register("tasks", "Tasks written to the outbox", metrics.tasks.clone());
-		registry.register("webhook_deliveries", "Webhook attempts by outcome", metrics.deliveries.clone());
+		registry.register(
+			"webhook_deliveries",
+			"Webhook attempts by outcome",
+			metrics.deliveries.clone(),
+		);
 		registry.register("reports", "Status reports by outcome", metrics.reports.clone());
 		Metrics { registry, ..metrics }
 	}

@@ -79,7 +79,11 @@ impl Reporter {
 						// can never be included now. Sign it again, with the same nonce if that
 						// is still unspent, so that no later report waits on a gap.
 						let nonce = if *nonce >= chain_nonce { *nonce } else { next_nonce };
-						tracing::info!(subscription = report.subscription, nonce, "report expired; signing it again");
+						tracing::info!(
+							subscription = report.subscription,
+							nonce,
+							"report expired; signing it again"
+						);
 						self.metrics.report("expired");
 						self.submit(chain, &mut report, nonce, last_broadcast).await?;
 						next_nonce = next_nonce.max(nonce + 1);
@@ -94,12 +98,12 @@ impl Reporter {
 						}
 						last_broadcast.insert(*hash, Instant::now());
 					}
-				},
+				}
 				ReportState::Queued => {
 					self.submit(chain, &mut report, next_nonce, last_broadcast).await?;
 					next_nonce += 1;
-				},
-				ReportState::Finalized { .. } => {},
+				}
+				ReportState::Finalized { .. } => {}
 			}
 		}
 		Ok(())
@@ -123,7 +127,12 @@ impl Reporter {
 		}
 		last_broadcast.insert(hash, Instant::now());
 		self.metrics.report("submitted");
-		tracing::info!(subscription = report.subscription, kind = report.status.kind(), nonce, "report submitted");
+		tracing::info!(
+			subscription = report.subscription,
+			kind = report.status.kind(),
+			nonce,
+			"report submitted"
+		);
 		Ok(())
 	}
 }

@@ -29,7 +29,7 @@ const NEXT_SEQ: &str = "next_seq";
 pub enum StoreError {
 	/// The database failed.
 	#[error("store: {0}")]
-	Db(#[from] redb::Error),
+	Db(Box<redb::Error>),
 	/// A record does not decode: the file was written by another version or damaged.
 	#[error("store: a record does not decode: {0}")]
 	Corrupt(#[from] serde_json::Error),
@@ -39,18 +39,34 @@ macro_rules! db_err {
 	($($t:ty),*) => {$(
 		impl From<$t> for StoreError {
 			fn from(e: $t) -> Self {
-				StoreError::Db(e.into())
+				StoreError::Db(Box::new(e.into()))
 			}
 		}
 	)*};
 }
 db_err!(
+	redb::Error,
 	redb::DatabaseError,
 	redb::TransactionError,
 	redb::TableError,
 	redb::StorageError,
 	redb::CommitError
 );
+
+/// 32-byte hashes as hex strings, in records and in the API.
+mod hex32 {
+	use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+	pub fn serialize<S: Serializer>(value: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
+		s.serialize_str(&hex::encode(value))
+	}
+
+	pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
+		let text = String::deserialize(d)?;
+		let bytes = hex::decode(&text).map_err(D::Error::custom)?;
+		bytes.try_into().map_err(|_| D::Error::custom("a hash has 32 bytes"))
+	}
+}
 
 /// The last finalized block OGate has fully applied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -59,6 +75,7 @@ pub struct Cursor {
 	pub number: u32,
 	/// Its hash, hex.
 	#[schema(value_type = String)]
+	#[serde(with = "hex32")]
 	pub hash: [u8; 32],
 }
 
@@ -245,6 +262,7 @@ pub enum ReportState {
 		nonce: u64,
 		/// The extrinsic's hash, hex.
 		#[schema(value_type = String)]
+		#[serde(with = "hex32")]
 		hash: [u8; 32],
 		/// The signed extrinsic, hex.
 		bytes: String,
@@ -290,7 +308,7 @@ impl Store {
 	/// Opens (or creates) the store in `dir`. `webhooks` are the receivers' names: each new
 	/// task gets a delivery to each.
 	pub fn open(dir: &Path, webhooks: Vec<String>) -> Result<Store, StoreError> {
-		std::fs::create_dir_all(dir).map_err(|e| StoreError::Db(redb::StorageError::Io(e).into()))?;
+		std::fs::create_dir_all(dir).map_err(|e| StoreError::from(redb::StorageError::Io(e)))?;
 		let db = Database::create(dir.join("ogate.redb"))?;
 		let tx = db.begin_write()?;
 		{
@@ -402,7 +420,7 @@ impl Store {
 					deployment.awarded_block = number;
 					deployment.updated_block = number;
 					deployments.insert(deployment.subscription, put(&deployment).as_slice())?;
-				},
+				}
 				ChainChange::Running { subscription, endpoint } => {
 					let mut dep = match deployments.get(*subscription)? {
 						Some(v) => get::<Deployment>(v.value())?,
@@ -412,7 +430,7 @@ impl Store {
 					dep.endpoint = Some(endpoint.clone());
 					dep.updated_block = number;
 					deployments.insert(*subscription, put(&dep).as_slice())?;
-				},
+				}
 				ChainChange::Failed { subscription, reason } => {
 					let mut dep = match deployments.get(*subscription)? {
 						Some(v) => get::<Deployment>(v.value())?,
@@ -422,7 +440,7 @@ impl Store {
 					dep.reason = Some(reason.clone());
 					dep.updated_block = number;
 					deployments.insert(*subscription, put(&dep).as_slice())?;
-				},
+				}
 				ChainChange::Ended { subscription, reason } => {
 					let mut dep = match deployments.get(*subscription)? {
 						Some(v) => get::<Deployment>(v.value())?,
@@ -441,7 +459,7 @@ impl Store {
 					if handed_out {
 						emit(*subscription, Action::Deprovision { reason: reason.clone() })?;
 					}
-				},
+				}
 				ChainChange::Notice { subscription, notice } => {
 					let held = match deployments.get(*subscription)? {
 						Some(v) => get::<Deployment>(v.value())?.phase != Phase::Ended,
@@ -450,7 +468,7 @@ impl Store {
 					if held {
 						emit(*subscription, Action::Notice { notice: notice.clone() })?;
 					}
-				},
+				}
 			}
 		}
 		// Reports this block included are final now.
@@ -467,8 +485,7 @@ impl Store {
 				}
 			}
 			for (subscription, kind, mut report, outcome) in done {
-				report.state =
-					ReportState::Finalized { block: number, error: outcome.err() };
+				report.state = ReportState::Finalized { block: number, error: outcome.err() };
 				reports.insert((subscription, kind.as_str()), put(&report).as_slice())?;
 			}
 		}
@@ -492,11 +509,8 @@ impl Store {
 			let mut deliveries = tx.open_table(DELIVERIES)?;
 			let mut pending = tx.open_table(PENDING)?;
 			let mut reports = tx.open_table(REPORTS)?;
-			let mut next_seq = meta
-				.get(NEXT_SEQ)?
-				.map(|v| get::<u64>(v.value()))
-				.transpose()?
-				.unwrap_or(0);
+			let mut next_seq =
+				meta.get(NEXT_SEQ)?.map(|v| get::<u64>(v.value())).transpose()?.unwrap_or(0);
 			for (subscription, outcome) in outcomes {
 				let mut dep = match deployments.get(subscription)? {
 					Some(v) => get::<Deployment>(v.value())?,
@@ -527,7 +541,7 @@ impl Store {
 						next_seq += 1;
 						applied.tasks += 1;
 						dep.phase = Phase::Provisioning;
-					},
+					}
 					Err(reason) => {
 						let report = Report {
 							subscription,
@@ -538,7 +552,7 @@ impl Store {
 						applied.reports += 1;
 						dep.phase = Phase::Failed;
 						dep.reason = Some(reason);
-					},
+					}
 				}
 				deployments.insert(subscription, put(&dep).as_slice())?;
 			}
@@ -681,7 +695,8 @@ impl Store {
 		let tx = self.db.begin_write()?;
 		let replayed = {
 			let mut table = tx.open_table(DELIVERIES)?;
-			let existing = table.get((webhook, seq))?.map(|v| get::<Delivery>(v.value())).transpose()?;
+			let existing =
+				table.get((webhook, seq))?.map(|v| get::<Delivery>(v.value())).transpose()?;
 			match existing {
 				Some(mut d) => {
 					d.state = DeliveryState::Pending;
@@ -690,7 +705,7 @@ impl Store {
 					table.insert((webhook, seq), put(&d).as_slice())?;
 					tx.open_table(PENDING)?.insert((webhook, seq), 0)?;
 					Some(d)
-				},
+				}
 				None => None,
 			}
 		};
@@ -699,23 +714,31 @@ impl Store {
 	}
 
 	/// Queues a status report, once: a report of the same kind for the same subscription that
-	/// exists already is returned as it is, and nothing new is sent.
-	pub fn queue_report(&self, subscription: u64, status: ReportStatus) -> Result<(Report, bool), StoreError> {
+	/// exists already is returned as it is (`false`: nothing new is sent). Two kinds may be made
+	/// again once the previous one is final: a claim, and a `running` report with a new
+	/// endpoint (a running deployment may announce a new endpoint).
+	pub fn queue_report(
+		&self,
+		subscription: u64,
+		status: ReportStatus,
+	) -> Result<(Report, bool), StoreError> {
 		let tx = self.db.begin_write()?;
 		let outcome = {
 			let mut table = tx.open_table(REPORTS)?;
 			let kind = status.kind();
-			let existing = table.get((subscription, kind))?.map(|v| get::<Report>(v.value())).transpose()?;
+			let existing =
+				table.get((subscription, kind))?.map(|v| get::<Report>(v.value())).transpose()?;
+			let renewable = |report: &Report| {
+				matches!(report.state, ReportState::Finalized { .. })
+					&& (kind == "claim" || (kind == "running" && report.status != status))
+			};
 			match existing {
-				// A claim may be made again once the previous one is final.
-				Some(report)
-					if kind != "claim" || !matches!(report.state, ReportState::Finalized { .. }) =>
-					(report, false),
+				Some(report) if !renewable(&report) => (report, false),
 				_ => {
 					let report = Report { subscription, status, state: ReportState::Queued };
 					table.insert((subscription, kind), put(&report).as_slice())?;
 					(report, true)
-				},
+				}
 			}
 		};
 		tx.commit()?;
@@ -790,7 +813,10 @@ mod tests {
 		let dir = tempfile::tempdir().unwrap();
 		let store = open(dir.path());
 		let applied = store
-			.apply_block(cursor(5), &block(vec![ChainChange::Awarded { deployment: deployment(7) }]))
+			.apply_block(
+				cursor(5),
+				&block(vec![ChainChange::Awarded { deployment: deployment(7) }]),
+			)
 			.unwrap();
 		assert_eq!(applied.to_verify, vec![7]);
 		assert_eq!(store.task_count().unwrap(), 0, "nothing is handed out before the check");
@@ -800,12 +826,17 @@ mod tests {
 		assert_eq!(applied.tasks, 1);
 		let task = store.task(0).unwrap().unwrap();
 		assert_eq!((task.subscription, task.key.as_str()), (7, "7-provision-5"));
-		assert!(matches!(task.action, Action::Provision { ref descriptor, .. } if descriptor["cpu"] == 2));
+		assert!(
+			matches!(task.action, Action::Provision { ref descriptor, .. } if descriptor["cpu"] == 2)
+		);
 		assert_eq!(store.deployment(7).unwrap().unwrap().phase, Phase::Provisioning);
 		assert_eq!(store.deliveries(Some(DeliveryState::Pending)).unwrap().len(), 1);
 
 		// Settling again changes nothing.
-		assert_eq!(store.settle_verification(vec![(7, Ok(serde_json::json!({})))]).unwrap().tasks, 0);
+		assert_eq!(
+			store.settle_verification(vec![(7, Ok(serde_json::json!({})))]).unwrap().tasks,
+			0
+		);
 	}
 
 	#[test]
@@ -813,7 +844,10 @@ mod tests {
 		let dir = tempfile::tempdir().unwrap();
 		let store = open(dir.path());
 		store
-			.apply_block(cursor(5), &block(vec![ChainChange::Awarded { deployment: deployment(7) }]))
+			.apply_block(
+				cursor(5),
+				&block(vec![ChainChange::Awarded { deployment: deployment(7) }]),
+			)
 			.unwrap();
 		let applied = store.settle_verification(vec![(7, Err("hash mismatch".into()))]).unwrap();
 		assert_eq!((applied.tasks, applied.reports), (0, 1));
@@ -828,7 +862,10 @@ mod tests {
 		let dir = tempfile::tempdir().unwrap();
 		let store = open(dir.path());
 		store
-			.apply_block(cursor(1), &block(vec![ChainChange::Awarded { deployment: deployment(1) }]))
+			.apply_block(
+				cursor(1),
+				&block(vec![ChainChange::Awarded { deployment: deployment(1) }]),
+			)
 			.unwrap();
 		store.settle_verification(vec![(1, Ok(serde_json::json!({})))]).unwrap();
 		let ended = || ChainChange::Ended { subscription: 1, reason: "out_of_funds".into() };
@@ -848,15 +885,24 @@ mod tests {
 		let dir = tempfile::tempdir().unwrap();
 		let store = open(dir.path());
 		store
-			.apply_block(cursor(1), &block(vec![ChainChange::Awarded { deployment: deployment(1) }]))
+			.apply_block(
+				cursor(1),
+				&block(vec![ChainChange::Awarded { deployment: deployment(1) }]),
+			)
 			.unwrap();
 		store
 			.apply_block(
 				cursor(2),
-				&block(vec![ChainChange::Ended { subscription: 1, reason: "by_subscriber".into() }]),
+				&block(vec![ChainChange::Ended {
+					subscription: 1,
+					reason: "by_subscriber".into(),
+				}]),
 			)
 			.unwrap();
-		assert_eq!(store.settle_verification(vec![(1, Ok(serde_json::json!({})))]).unwrap().tasks, 0);
+		assert_eq!(
+			store.settle_verification(vec![(1, Ok(serde_json::json!({})))]).unwrap().tasks,
+			0
+		);
 		assert_eq!(store.task_count().unwrap(), 0);
 	}
 
@@ -866,11 +912,17 @@ mod tests {
 		{
 			let store = open(dir.path());
 			store
-				.apply_block(cursor(3), &block(vec![ChainChange::Awarded { deployment: deployment(1) }]))
+				.apply_block(
+					cursor(3),
+					&block(vec![ChainChange::Awarded { deployment: deployment(1) }]),
+				)
 				.unwrap();
 			store.settle_verification(vec![(1, Ok(serde_json::json!({})))]).unwrap();
 			let again = store
-				.apply_block(cursor(3), &block(vec![ChainChange::Awarded { deployment: deployment(2) }]))
+				.apply_block(
+					cursor(3),
+					&block(vec![ChainChange::Awarded { deployment: deployment(2) }]),
+				)
 				.unwrap();
 			assert_eq!(again, Applied::default());
 		}
@@ -889,8 +941,9 @@ mod tests {
 		assert!(new);
 		let (_, new) = store.queue_report(4, running.clone()).unwrap();
 		assert!(!new, "the same status is queued once");
-		let (first, new) =
-			store.queue_report(4, ReportStatus::Running { endpoint: "http://other".into() }).unwrap();
+		let (first, new) = store
+			.queue_report(4, ReportStatus::Running { endpoint: "http://other".into() })
+			.unwrap();
 		assert!(!new && first.status == running, "a second running report keeps the first");
 
 		let hash = [9; 32];
@@ -906,6 +959,11 @@ mod tests {
 			ReportState::Finalized { block: 8, error: None }
 		);
 		assert!(store.reports(true).unwrap().is_empty());
+
+		// Once final, the same endpoint is still not sent again; a new endpoint is.
+		assert!(!store.queue_report(4, running).unwrap().1);
+		let moved = ReportStatus::Running { endpoint: "http://127.0.0.1:2".into() };
+		assert!(store.queue_report(4, moved).unwrap().1);
 	}
 
 	#[test]
@@ -934,7 +992,10 @@ mod tests {
 		assert_eq!(store.feed_cursor("other").unwrap(), None);
 
 		store
-			.apply_block(cursor(1), &block(vec![ChainChange::Awarded { deployment: deployment(1) }]))
+			.apply_block(
+				cursor(1),
+				&block(vec![ChainChange::Awarded { deployment: deployment(1) }]),
+			)
 			.unwrap();
 		store.settle_verification(vec![(1, Ok(serde_json::json!({})))]).unwrap();
 		let mut delivery = store.deliveries(None).unwrap().remove(0);

@@ -79,7 +79,7 @@ pub fn verify(
 		match part.trim().split_once('=') {
 			Some(("t", t)) => timestamp = t.parse::<u64>().ok(),
 			Some(("v1", v)) => signature = hex::decode(v).ok(),
-			_ => {},
+			_ => {}
 		}
 	}
 	let (timestamp, signature) = timestamp.zip(signature).ok_or(SignatureError::Malformed)?;
@@ -118,7 +118,7 @@ impl Deliverer {
 				Err(e) => {
 					tracing::error!(error = %e, "cannot read pending deliveries");
 					Vec::new()
-				},
+				}
 			};
 			let next = due.iter().map(|(d, _)| d.next_attempt_ms).filter(|t| *t > now).min();
 			let ready: Vec<_> = due.into_iter().filter(|(d, _)| d.next_attempt_ms <= now).collect();
@@ -195,16 +195,16 @@ fn settle(mut delivery: Delivery, result: Result<(), String>, config: &Config) -
 		Ok(()) => {
 			delivery.state = DeliveryState::Delivered;
 			delivery.last_error = None;
-		},
+		}
 		Err(e) => {
 			delivery.last_error = Some(e);
 			if delivery.attempts >= config.webhook_max_attempts {
 				delivery.state = DeliveryState::Failed;
 			} else {
-				delivery.next_attempt_ms = now_ms()
-					.saturating_add(config.backoff(delivery.attempts).as_millis() as u64);
+				delivery.next_attempt_ms =
+					now_ms().saturating_add(config.backoff(delivery.attempts).as_millis() as u64);
 			}
-		},
+		}
 	}
 	delivery
 }

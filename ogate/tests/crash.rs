@@ -57,7 +57,9 @@ async fn sigkill_in_a_stream_of_awards_loses_no_task_and_sends_no_report_twice()
 		tokio::spawn(async move {
 			let mut ids = Vec::new();
 			for i in 0..AWARDS {
-				ids.push(net.subscribe(&json!({"image": "debian-12", "open_ports": [i + 1]})).await.0);
+				ids.push(
+					net.subscribe(&json!({"image": "debian-12", "open_ports": [i + 1]})).await.0,
+				);
 			}
 			ids
 		})
@@ -96,7 +98,13 @@ async fn sigkill_in_a_stream_of_awards_loses_no_task_and_sends_no_report_twice()
 	let settle = number + 20;
 	while number < settle {
 		let at = block(&net.api, number).await;
-		for e in at.events().fetch().await.unwrap().find::<dinfra::dinfra_subscription::events::DeploymentRunning>() {
+		for e in at
+			.events()
+			.fetch()
+			.await
+			.unwrap()
+			.find::<dinfra::dinfra_subscription::events::DeploymentRunning>()
+		{
 			*running.entry(e.unwrap().id).or_default() += 1;
 		}
 		number += 1;

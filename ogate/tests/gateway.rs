@@ -18,8 +18,9 @@ use subxt_signer::sr25519::dev;
 use support::*;
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_award_reaches_the_reactor_its_report_reaches_the_chain_and_a_termination_deprovisions() {
-	let mut net = Network::start("lifecycle").await;
+async fn an_award_reaches_the_reactor_its_report_reaches_the_chain_and_a_termination_deprovisions()
+{
+	let net = Network::start("lifecycle").await;
 	let reactor = Reactor::start(true).await;
 	let gate = net.start_gate(&[&reactor], None).await;
 	net.provide().await;
@@ -32,8 +33,11 @@ async fn an_award_reaches_the_reactor_its_report_reaches_the_chain_and_a_termina
 	match &task.action {
 		Action::Provision { descriptor: got, descriptor_cid, .. } => {
 			assert_eq!(got, &descriptor);
-			assert_eq!(descriptor_cid, &dinfra_ogate::descriptor::raw_cid(descriptor.to_string().as_bytes()));
-		},
+			assert_eq!(
+				descriptor_cid,
+				&dinfra_ogate::descriptor::raw_cid(descriptor.to_string().as_bytes())
+			);
+		}
 		other => panic!("not a provision task: {other:?}"),
 	}
 
@@ -47,26 +51,33 @@ async fn an_award_reaches_the_reactor_its_report_reaches_the_chain_and_a_termina
 	)
 	.await;
 	assert_eq!(running.endpoint.0, Reactor::endpoint_for(id).as_bytes());
+	// OGate sees it once the block is final and applied.
+	gate.wait_for_phase(id, "running").await;
 	let view = gate.deployment(id).await;
-	assert_eq!(view["phase"], "running");
+	assert_eq!(view["chain"]["phase"], "running");
+	assert_eq!(view["endpoint"], Reactor::endpoint_for(id));
 
 	// The same report again is not sent again.
 	let again = gate
-		.post(&format!("/v1/deployments/{id}/status"), json!({"status": "running", "endpoint": Reactor::endpoint_for(id)}))
+		.post(
+			&format!("/v1/deployments/{id}/status"),
+			json!({"status": "running", "endpoint": Reactor::endpoint_for(id)}),
+		)
 		.await;
 	assert_eq!(again.status(), 200);
 	assert_eq!(again.json::<serde_json::Value>().await.unwrap()["new"], false);
 
 	// Charlie ends it; a deprovision task follows.
-	submit(&net.api, &dev::charlie(), dinfra::transactions().dinfra_subscription().terminate(id)).await;
+	submit(&net.api, &dev::charlie(), dinfra::transactions().dinfra_subscription().terminate(id))
+		.await;
 	let task = reactor.wait_for(|t| t.subscription == id && t.action.name() == "deprovision").await;
 	assert_eq!(task.action, Action::Deprovision { reason: "by_subscriber".into() });
-	assert_eq!(gate.deployment(id).await["phase"], "ended");
+	gate.wait_for_phase(id, "ended").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_descriptor_that_breaks_its_schema_is_reported_failed_and_never_handed_out() {
-	let mut net = Network::start("invalid").await;
+	let net = Network::start("invalid").await;
 	let reactor = Reactor::start(false).await;
 	let gate = net.start_gate(&[&reactor], None).await;
 	net.provide().await;
@@ -101,7 +112,14 @@ async fn bad_input_gets_a_json_4xx_and_every_endpoint_but_health_needs_a_token()
 	for path in ["/healthz"] {
 		assert_eq!(gate.anonymous(path).await.status(), 200, "{path}");
 	}
-	for path in ["/metrics", "/v1/tasks", "/v1/deployments", "/v1/reports", "/v1/deliveries", "/openapi.json"] {
+	for path in [
+		"/metrics",
+		"/v1/tasks",
+		"/v1/deployments",
+		"/v1/reports",
+		"/v1/deliveries",
+		"/openapi.json",
+	] {
 		let response = gate.anonymous(path).await;
 		assert_eq!(response.status(), 401, "{path}");
 		let body: serde_json::Value = response.json().await.unwrap_or_default();
@@ -114,8 +132,18 @@ async fn bad_input_gets_a_json_4xx_and_every_endpoint_but_health_needs_a_token()
 		("POST", "/v1/deployments/1/status", Some("{not json"), 400),
 		("POST", "/v1/deployments/1/status", Some(r#"{"status":"exploded"}"#), 422),
 		("POST", "/v1/deployments/1/status", Some(r#"{"status":"running","endpoint":""}"#), 400),
-		("POST", "/v1/deployments/99/status", Some(r#"{"status":"running","endpoint":"http://x"}"#), 404),
-		("POST", "/v1/deployments/abc/status", Some(r#"{"status":"running","endpoint":"http://x"}"#), 400),
+		(
+			"POST",
+			"/v1/deployments/99/status",
+			Some(r#"{"status":"running","endpoint":"http://x"}"#),
+			404,
+		),
+		(
+			"POST",
+			"/v1/deployments/abc/status",
+			Some(r#"{"status":"running","endpoint":"http://x"}"#),
+			400,
+		),
 		("GET", "/v1/deployments/99", None, 404),
 		("GET", "/v1/deployments/99/descriptor", None, 404),
 		("POST", "/v1/deployments/99/cancel", Some(r#"{"reason":"maintenance"}"#), 404),
@@ -138,17 +166,30 @@ async fn bad_input_gets_a_json_4xx_and_every_endpoint_but_health_needs_a_token()
 		assert_eq!(status, expected, "{method} {path}: {text}");
 		let body: serde_json::Value = serde_json::from_str(&text)
 			.unwrap_or_else(|_| panic!("{method} {path} answered no JSON: {text}"));
-		assert!(body["error"].is_string() && body["message"].is_string(), "{method} {path}: {text}");
+		assert!(
+			body["error"].is_string() && body["message"].is_string(),
+			"{method} {path}: {text}"
+		);
 	}
 
 	// The document is OpenAPI 3.1 and describes every route the router serves.
 	let doc: serde_json::Value = gate.get("/openapi.json").await.json().await.unwrap();
 	assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
 	for path in [
-		"/healthz", "/readyz", "/metrics", "/v1/tasks", "/v1/tasks/ack", "/v1/deployments",
-		"/v1/deployments/{id}", "/v1/deployments/{id}/descriptor", "/v1/deployments/{id}/status",
-		"/v1/deployments/{id}/cancel", "/v1/deployments/{id}/claim", "/v1/reports",
-		"/v1/deliveries", "/v1/deliveries/{webhook}/{seq}/replay",
+		"/healthz",
+		"/readyz",
+		"/metrics",
+		"/v1/tasks",
+		"/v1/tasks/ack",
+		"/v1/deployments",
+		"/v1/deployments/{id}",
+		"/v1/deployments/{id}/descriptor",
+		"/v1/deployments/{id}/status",
+		"/v1/deployments/{id}/cancel",
+		"/v1/deployments/{id}/claim",
+		"/v1/reports",
+		"/v1/deliveries",
+		"/v1/deliveries/{webhook}/{seq}/replay",
 	] {
 		assert!(doc["paths"][path].is_object(), "{path} is documented");
 	}
@@ -157,14 +198,16 @@ async fn bad_input_gets_a_json_4xx_and_every_endpoint_but_health_needs_a_token()
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_pull_feed_long_polls_and_resumes_after_the_last_acknowledgement() {
-	let mut net = Network::start("feed").await;
+	let net = Network::start("feed").await;
 	let gate = net.start_gate(&[], None).await;
 	net.provide().await;
 
 	// An empty feed long-polls until a task arrives.
 	let waiting = {
 		let gate = gate.clone();
-		tokio::spawn(async move { gate.get("/v1/tasks?wait_ms=60000").await.json::<serde_json::Value>().await })
+		tokio::spawn(async move {
+			gate.get("/v1/tasks?wait_ms=60000").await.json::<serde_json::Value>().await
+		})
 	};
 	let (id, _) = net.subscribe(&json!({"image": "ubuntu-24.04"})).await;
 	let page = waiting.await.unwrap().unwrap();
@@ -175,7 +218,8 @@ async fn the_pull_feed_long_polls_and_resumes_after_the_last_acknowledgement() {
 	// Without an acknowledgement the feed gives the task again; after one, it moves on.
 	let again: serde_json::Value = gate.get("/v1/tasks").await.json().await.unwrap();
 	assert_eq!(again["tasks"].as_array().unwrap().len(), 1);
-	let acked: serde_json::Value = gate.post("/v1/tasks/ack", json!({"seq": 0})).await.json().await.unwrap();
+	let acked: serde_json::Value =
+		gate.post("/v1/tasks/ack", json!({"seq": 0})).await.json().await.unwrap();
 	assert_eq!(acked["cursor"], 0);
 	let after: serde_json::Value = gate.get("/v1/tasks").await.json().await.unwrap();
 	assert!(after["tasks"].as_array().unwrap().is_empty());

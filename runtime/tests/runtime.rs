@@ -314,8 +314,9 @@ fn proxied_result() -> polkadot_sdk::sp_runtime::DispatchResult {
 	System::events()
 		.into_iter()
 		.find_map(|r| match r.event {
-			RuntimeEvent::Proxy(polkadot_sdk::pallet_proxy::Event::ProxyExecuted { result }) =>
-				Some(result),
+			RuntimeEvent::Proxy(polkadot_sdk::pallet_proxy::Event::ProxyExecuted { result }) => {
+				Some(result)
+			}
 			_ => None,
 		})
 		.expect("the proxy call was executed")
@@ -368,7 +369,11 @@ fn a_dinfra_operator_reports_and_claims_for_its_provider_and_can_do_nothing_else
 			Sr25519Keyring::Charlie,
 			RuntimeCall::DinfraSubscription(pallet_dinfra_subscription::Call::subscribe {
 				deployment_type: 0,
-				descriptor_cid: genesis_config_presets::VM_SMALL_SCHEMA_CID.as_bytes().to_vec().try_into().unwrap(),
+				descriptor_cid: genesis_config_presets::VM_SMALL_SCHEMA_CID
+					.as_bytes()
+					.to_vec()
+					.try_into()
+					.unwrap(),
 				target: dinfra_primitives::AwardTarget::Any,
 				max_price_per_block: price,
 				funding,
@@ -381,22 +386,32 @@ fn a_dinfra_operator_reports_and_claims_for_its_provider_and_can_do_nothing_else
 			Sr25519Keyring::Dave,
 			as_operator(
 				&bob,
-				RuntimeCall::DinfraSubscription(pallet_dinfra_subscription::Call::report_deployment {
-					id: 0,
-					report: DeploymentReport::Running { endpoint: b"https://203.0.113.7".to_vec().try_into().unwrap() },
-				}),
+				RuntimeCall::DinfraSubscription(
+					pallet_dinfra_subscription::Call::report_deployment {
+						id: 0,
+						report: DeploymentReport::Running {
+							endpoint: b"https://203.0.113.7".to_vec().try_into().unwrap(),
+						},
+					},
+				),
 			),
 		);
 		assert_eq!(proxied_result(), Ok(()));
-		assert!(subscription_events().iter().any(|e| matches!(e, Event::DeploymentRunning { id: 0, .. })));
+		assert!(subscription_events()
+			.iter()
+			.any(|e| matches!(e, Event::DeploymentRunning { id: 0, .. })));
 
 		// Ten blocks later the operator claims: the earnings land in Bob's account, and Dave pays
 		// only the fee.
 		relay_block(111);
-		let (bob_before, dave_before) = (Balances::free_balance(&bob), Balances::free_balance(&dave));
+		let (bob_before, dave_before) =
+			(Balances::free_balance(&bob), Balances::free_balance(&dave));
 		let fee = submit(
 			Sr25519Keyring::Dave,
-			as_operator(&bob, RuntimeCall::DinfraSubscription(pallet_dinfra_subscription::Call::claim { id: 0 })),
+			as_operator(
+				&bob,
+				RuntimeCall::DinfraSubscription(pallet_dinfra_subscription::Call::claim { id: 0 }),
+			),
 		);
 		assert_eq!(proxied_result(), Ok(()));
 		assert_eq!(Balances::free_balance(&bob), bob_before + 10 * price);

@@ -99,7 +99,8 @@ impl Network {
 		let bob = dev::bob();
 		let provider = dinfra::transactions().dinfra_provider();
 		submit(&self.api, &bob, provider.register_provider(BoundedVec(b"{}".to_vec()))).await;
-		submit(&self.api, &bob, provider.create_offering(0, 64, PRICE, BoundedVec(Vec::new()))).await;
+		submit(&self.api, &bob, provider.create_offering(0, 64, PRICE, BoundedVec(Vec::new())))
+			.await;
 		let dave = MultiAddress::Id(dev::dave().public_key().to_account_id());
 		submit(
 			&self.api,
@@ -184,7 +185,8 @@ impl Gate {
 	/// A request with the test token.
 	pub async fn request(&self, method: &str, path: &str, body: Option<&str>) -> reqwest::Response {
 		let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-		let mut request = self.http.request(method, format!("{}{path}", self.base)).bearer_auth(TOKEN);
+		let mut request =
+			self.http.request(method, format!("{}{path}", self.base)).bearer_auth(TOKEN);
 		if let Some(body) = body {
 			request = request.header("content-type", "application/json").body(body.to_string());
 		}
@@ -212,7 +214,9 @@ impl Gate {
 	pub async fn anonymous(&self, path: &str) -> reqwest::Response {
 		match self.http.get(format!("{}{path}", self.base)).send().await {
 			Ok(r) => r,
-			Err(_) => reqwest::Response::from(axum::http::Response::builder().status(599).body("").unwrap()),
+			Err(_) => reqwest::Response::from(
+				axum::http::Response::builder().status(599).body("").unwrap(),
+			),
 		}
 	}
 
@@ -224,6 +228,19 @@ impl Gate {
 	/// The deployments view of one subscription.
 	pub async fn deployment(&self, id: u64) -> Value {
 		self.get(&format!("/v1/deployments/{id}")).await.json().await.unwrap()
+	}
+
+	/// Waits until OGate shows deployment `id` in `phase`.
+	pub async fn wait_for_phase(&self, id: u64, phase: &str) {
+		let deadline = Instant::now() + PATIENCE;
+		loop {
+			let view = self.deployment(id).await;
+			if view["phase"] == phase {
+				return;
+			}
+			assert!(Instant::now() < deadline, "deployment {id} never became {phase}: {view}");
+			tokio::time::sleep(Duration::from_millis(50)).await;
+		}
 	}
 
 	/// Stops an in-process OGate.
@@ -276,7 +293,8 @@ impl Reactor {
 							let deadline = Instant::now() + PATIENCE;
 							while Instant::now() < deadline {
 								let path = format!("/v1/deployments/{id}/status");
-								if gate.try_post(&path, body.clone()).await.is_some_and(|s| s < 300) {
+								if gate.try_post(&path, body.clone()).await.is_some_and(|s| s < 300)
+								{
 									break;
 								}
 								tokio::time::sleep(Duration::from_millis(200)).await;

@@ -67,9 +67,9 @@ impl InstanceFilter<RuntimeCall> for ProxyType {
 			ProxyType::DinfraOperator => matches!(
 				call,
 				RuntimeCall::DinfraSubscription(
-					pallet_dinfra_subscription::Call::report_deployment { .. } |
-						pallet_dinfra_subscription::Call::cancel_by_provider { .. } |
-						pallet_dinfra_subscription::Call::claim { .. }
+					pallet_dinfra_subscription::Call::report_deployment { .. }
+						| pallet_dinfra_subscription::Call::cancel_by_provider { .. }
+						| pallet_dinfra_subscription::Call::claim { .. }
 				)
 			),
 		}

@@ -1,0 +1,212 @@
+//! Load: a burst of awards through OGate, and the latency from each award's block finalization
+//! to its webhook's receipt. Run it with `./scripts/ogate-load` (not part of the tests: it
+//! measures, it does not assert).
+//!
+//! A dev node (100 ms blocks) and `dinfra-ogate` (the built binary, so its memory is its own)
+//! start on free ports. Bob offers capacity for the whole burst and adds Dave as his gateway's
+//! operator; Charlie sends `AWARDS` subscriptions at once (explicit nonces, no waiting). The
+//! chain awards them in as few blocks as its per-block award budget allows. This tool watches
+//! finalized blocks itself, notes when each block with awards was seen final, and a webhook
+//! receiver on loopback notes when each provision task arrives. It prints p50/p99/max of
+//! receipt minus finalization, the blocks the awards spanned, and OGate's peak memory (VmHWM).
+
+use axum::{body::Bytes, routing::post, Router};
+use dinfra_devnet::{sibling_binary, submit, DevNode};
+use dinfra_ogate::{
+	chain::dinfra::{
+		self,
+		runtime_types::{
+			bounded_collections::bounded_vec::BoundedVec, dinfra_primitives::market::AwardTarget,
+			dinfra_runtime::configs::proxy::ProxyType,
+		},
+	},
+	descriptor::raw_cid,
+	task::Task,
+};
+use std::{
+	collections::HashMap,
+	process::{Command, Stdio},
+	sync::{Arc, Mutex},
+	time::{Duration, Instant},
+};
+use subxt::{config::DefaultExtrinsicParamsBuilder, utils::MultiAddress, PolkadotConfig};
+use subxt_signer::sr25519::dev;
+
+const PRICE: u128 = 1_000_000_000;
+const SECRET: &str = "load-secret";
+
+fn awards() -> u64 {
+	std::env::var("AWARDS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+	let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+	sorted[index.min(sorted.len() - 1)]
+}
+
+fn peak_rss_kib(pid: u32) -> u64 {
+	let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+	status
+		.lines()
+		.find_map(|l| l.strip_prefix("VmHWM:"))
+		.and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+		.unwrap_or(0)
+}
+
+#[tokio::main]
+async fn main() {
+	let total = awards();
+	let scratch = tempfile::tempdir().unwrap();
+	let mut node = DevNode::start(&sibling_binary("dinfra-node"), scratch.path(), "load");
+	let api = node.connect().await;
+
+	// Content: the vm-small schema and one descriptor that every subscription uses.
+	let content = scratch.path().join("content");
+	std::fs::create_dir_all(&content).unwrap();
+	let schema = include_bytes!("../../schemas/vm-small.json");
+	std::fs::write(content.join(raw_cid(schema)), schema).unwrap();
+	let descriptor = br#"{"image":"debian-12"}"#;
+	let cid = raw_cid(descriptor);
+	std::fs::write(content.join(&cid), descriptor).unwrap();
+
+	// The webhook receiver: when each provision task arrived.
+	let arrived: Arc<Mutex<HashMap<u64, Instant>>> = Arc::default();
+	let log = arrived.clone();
+	let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+	let hook_url = format!("http://{}/hook", listener.local_addr().unwrap());
+	let hook = move |body: Bytes| {
+		let log = log.clone();
+		async move {
+			let now = Instant::now();
+			if let Ok(task) = serde_json::from_slice::<Task>(&body) {
+				if task.action.name() == "provision" {
+					log.lock().unwrap().entry(task.subscription).or_insert(now);
+				}
+			}
+			axum::http::StatusCode::NO_CONTENT
+		}
+	};
+	tokio::spawn(async move {
+		axum::serve(listener, Router::new().route("/hook", post(hook))).await.unwrap();
+	});
+
+	// Bob's market and gateway.
+	let bob = dev::bob();
+	let provider = dinfra::transactions().dinfra_provider();
+	submit(&api, &bob, provider.register_provider(BoundedVec(b"{}".to_vec()))).await;
+	let capacity = u32::try_from(total).unwrap();
+	submit(&api, &bob, provider.create_offering(0, capacity, PRICE, BoundedVec(Vec::new()))).await;
+	let dave = MultiAddress::Id(dev::dave().public_key().to_account_id());
+	submit(
+		&api,
+		&bob,
+		dinfra::transactions().proxy().add_proxy(dave, ProxyType::DinfraOperator, 0),
+	)
+	.await;
+
+	let listen = format!("127.0.0.1:{}", dinfra_devnet::free_port());
+	let mut gate = Command::new(sibling_binary("dinfra-ogate"))
+		.args(["--node-url", &node.url, "--provider", "//Bob", "--operator-seed", "//Dave"])
+		.args(["--listen", &listen, "--token", "load:load-token-123"])
+		.arg("--data-dir")
+		.arg(scratch.path().join("ogate"))
+		.arg("--content-dir")
+		.arg(&content)
+		.args(["--webhook", &format!("load={hook_url}#{SECRET}")])
+		.env("RUST_LOG", "warn")
+		.stdout(Stdio::null())
+		.spawn()
+		.expect("dinfra-ogate starts");
+
+	// This tool's own view of finality: when each finalized block was first seen.
+	let finalized: Arc<Mutex<HashMap<u64, Instant>>> = Arc::default();
+	let seen = finalized.clone();
+	let follower = api.clone();
+	tokio::spawn(async move {
+		let mut blocks = follower.stream_blocks().await.unwrap();
+		while let Some(Ok(block)) = blocks.next().await {
+			seen.lock().unwrap().entry(block.number()).or_insert_with(Instant::now);
+		}
+	});
+
+	// The burst: every subscription signed with its own nonce and sent without waiting.
+	let charlie = dev::charlie();
+	let at = api.at_current_block().await.unwrap();
+	let first_nonce = at.tx().account_nonce(&charlie.public_key().to_account_id()).await.unwrap();
+	let start_block = at.block_number();
+	let sent = Instant::now();
+	for i in 0..total {
+		let call = dinfra::transactions().dinfra_subscription().subscribe(
+			0,
+			BoundedVec(cid.clone().into_bytes()),
+			AwardTarget::Any,
+			PRICE,
+			PRICE * 1_200,
+		);
+		let params =
+			DefaultExtrinsicParamsBuilder::<PolkadotConfig>::new().nonce(first_nonce + i).build();
+		let signed = at.tx().create_signed(&call, &charlie, params).await.unwrap();
+		signed.submit().await.expect("the pool takes the subscription");
+	}
+	eprintln!("sent {total} subscriptions in {:?}", sent.elapsed());
+
+	// Awards, by block.
+	let mut awarded_in: HashMap<u64, u64> = HashMap::new();
+	let mut number = start_block;
+	let deadline = Instant::now() + Duration::from_secs(600);
+	while (awarded_in.len() as u64) < total && Instant::now() < deadline {
+		let at = dinfra_devnet::block(&api, number).await;
+		for e in at
+			.events()
+			.fetch()
+			.await
+			.unwrap()
+			.find::<dinfra::dinfra_subscription::events::Awarded>()
+		{
+			awarded_in.insert(e.unwrap().id, number);
+		}
+		number += 1;
+	}
+	while (arrived.lock().unwrap().len() as u64) < total && Instant::now() < deadline {
+		tokio::time::sleep(Duration::from_millis(100)).await;
+	}
+
+	let arrived = arrived.lock().unwrap().clone();
+	let finalized = finalized.lock().unwrap().clone();
+	let mut latencies: Vec<Duration> = awarded_in
+		.iter()
+		.filter_map(|(id, block)| {
+			Some(arrived.get(id)?.saturating_duration_since(*finalized.get(block)?))
+		})
+		.collect();
+	latencies.sort();
+	let mut per_block: HashMap<u64, u64> = HashMap::new();
+	for block in awarded_in.values() {
+		*per_block.entry(*block).or_default() += 1;
+	}
+	let peak = peak_rss_kib(gate.id());
+	let _ = gate.kill();
+	let _ = gate.wait();
+
+	println!(
+		"awards: {} of {total}, in {} blocks (at most {} in one block)",
+		awarded_in.len(),
+		per_block.len(),
+		per_block.values().max().copied().unwrap_or(0)
+	);
+	println!(
+		"provision tasks received: {}; latencies measured: {}",
+		arrived.len(),
+		latencies.len()
+	);
+	if !latencies.is_empty() {
+		println!(
+			"finalization -> webhook receipt: p50 {:?}, p99 {:?}, max {:?}",
+			percentile(&latencies, 0.50),
+			percentile(&latencies, 0.99),
+			latencies[latencies.len() - 1]
+		);
+	}
+	println!("OGate peak memory (VmHWM): {:.1} MiB", peak as f64 / 1024.0);
+	drop(node);
+}
