@@ -9,10 +9,20 @@ async fn main() -> anyhow::Result<()> {
 	let args = Args::parse();
 	let json = std::env::var("OGATE_LOG_FORMAT").is_ok_and(|f| f == "json");
 	let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+	let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
 	if json {
-		tracing_subscriber::fmt().with_env_filter(filter).json().init();
+		tracing_subscriber::fmt()
+			.with_env_filter(filter)
+			.with_writer(std::io::stderr)
+			.with_ansi(ansi)
+			.json()
+			.init();
 	} else {
-		tracing_subscriber::fmt().with_env_filter(filter).init();
+		tracing_subscriber::fmt()
+			.with_env_filter(filter)
+			.with_writer(std::io::stderr)
+			.with_ansi(ansi)
+			.init();
 	}
 	let config = Config::load(args)?;
 	let (shutdown, _) = tokio::sync::broadcast::channel(1);
