@@ -92,6 +92,7 @@ impl pallet_proxy::Config for Runtime {
 	type ProxyDepositFactor = ProxyDepositFactor;
 	/// A provider needs one operator per gateway; 16 leaves room for rotation and failover.
 	type MaxProxies = ConstU32<16>;
+	/// Parity's reference-hardware weights, as the template runtimes use.
 	type WeightInfo = pallet_proxy::weights::SubstrateWeight<Runtime>;
 	type MaxPending = ConstU32<16>;
 	type CallHasher = BlakeTwo256;
