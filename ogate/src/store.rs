@@ -287,6 +287,14 @@ fn get<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
 	Ok(serde_json::from_slice(bytes)?)
 }
 
+/// One deployment record from the deployments table, if there is one.
+fn load(
+	table: &impl ReadableTable<u64, &'static [u8]>,
+	subscription: u64,
+) -> Result<Option<Deployment>, StoreError> {
+	table.get(subscription)?.map(|v| get(v.value())).transpose()
+}
+
 /// The store.
 pub struct Store {
 	db: Database,
@@ -422,30 +430,21 @@ impl Store {
 					deployments.insert(deployment.subscription, put(&deployment).as_slice())?;
 				}
 				ChainChange::Running { subscription, endpoint } => {
-					let mut dep = match deployments.get(*subscription)? {
-						Some(v) => get::<Deployment>(v.value())?,
-						None => continue,
-					};
+					let Some(mut dep) = load(&deployments, *subscription)? else { continue };
 					dep.phase = Phase::Running;
 					dep.endpoint = Some(endpoint.clone());
 					dep.updated_block = number;
 					deployments.insert(*subscription, put(&dep).as_slice())?;
 				}
 				ChainChange::Failed { subscription, reason } => {
-					let mut dep = match deployments.get(*subscription)? {
-						Some(v) => get::<Deployment>(v.value())?,
-						None => continue,
-					};
+					let Some(mut dep) = load(&deployments, *subscription)? else { continue };
 					dep.phase = Phase::Failed;
 					dep.reason = Some(reason.clone());
 					dep.updated_block = number;
 					deployments.insert(*subscription, put(&dep).as_slice())?;
 				}
 				ChainChange::Ended { subscription, reason } => {
-					let mut dep = match deployments.get(*subscription)? {
-						Some(v) => get::<Deployment>(v.value())?,
-						None => continue,
-					};
+					let Some(mut dep) = load(&deployments, *subscription)? else { continue };
 					if dep.phase == Phase::Ended {
 						continue;
 					}
@@ -461,10 +460,8 @@ impl Store {
 					}
 				}
 				ChainChange::Notice { subscription, notice } => {
-					let held = match deployments.get(*subscription)? {
-						Some(v) => get::<Deployment>(v.value())?.phase != Phase::Ended,
-						None => false,
-					};
+					let held = load(&deployments, *subscription)?
+						.is_some_and(|dep| dep.phase != Phase::Ended);
 					if held {
 						emit(*subscription, Action::Notice { notice: notice.clone() })?;
 					}
@@ -512,10 +509,7 @@ impl Store {
 			let mut next_seq =
 				meta.get(NEXT_SEQ)?.map(|v| get::<u64>(v.value())).transpose()?.unwrap_or(0);
 			for (subscription, outcome) in outcomes {
-				let mut dep = match deployments.get(subscription)? {
-					Some(v) => get::<Deployment>(v.value())?,
-					None => continue,
-				};
+				let Some(mut dep) = load(&deployments, subscription)? else { continue };
 				if dep.phase != Phase::Verifying {
 					continue;
 				}
@@ -566,7 +560,7 @@ impl Store {
 	pub fn deployment(&self, subscription: u64) -> Result<Option<Deployment>, StoreError> {
 		let tx = self.db.begin_read()?;
 		let table = tx.open_table(DEPLOYMENTS)?;
-		table.get(subscription)?.map(|v| get(v.value())).transpose()
+		load(&table, subscription)
 	}
 
 	/// Every deployment this gateway knows, by subscription id; `active` leaves out ended ones.
