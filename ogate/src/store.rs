@@ -798,6 +798,12 @@ mod tests {
 		}
 	}
 
+	/// Applies finalized block `number` holding one award, of subscription `id`.
+	fn award(store: &Store, number: u32, id: u64) {
+		let awarded = block(vec![ChainChange::Awarded { deployment: deployment(id) }]);
+		store.apply_block(cursor(number), &awarded).unwrap();
+	}
+
 	fn open(dir: &Path) -> Store {
 		Store::open(dir, vec!["reactor".into()]).unwrap()
 	}
@@ -837,12 +843,7 @@ mod tests {
 	fn an_invalid_descriptor_queues_one_failed_report_and_no_task() {
 		let dir = tempfile::tempdir().unwrap();
 		let store = open(dir.path());
-		store
-			.apply_block(
-				cursor(5),
-				&block(vec![ChainChange::Awarded { deployment: deployment(7) }]),
-			)
-			.unwrap();
+		award(&store, 5, 7);
 		let applied = store.settle_verification(vec![(7, Err("hash mismatch".into()))]).unwrap();
 		assert_eq!((applied.tasks, applied.reports), (0, 1));
 		let reports = store.reports(true).unwrap();
@@ -855,12 +856,7 @@ mod tests {
 	fn an_ended_deployment_gets_one_deprovision_and_no_more_notices() {
 		let dir = tempfile::tempdir().unwrap();
 		let store = open(dir.path());
-		store
-			.apply_block(
-				cursor(1),
-				&block(vec![ChainChange::Awarded { deployment: deployment(1) }]),
-			)
-			.unwrap();
+		award(&store, 1, 1);
 		store.settle_verification(vec![(1, Ok(serde_json::json!({})))]).unwrap();
 		let ended = || ChainChange::Ended { subscription: 1, reason: "out_of_funds".into() };
 		let notice = ChainChange::Notice {
@@ -878,12 +874,7 @@ mod tests {
 	fn an_award_that_ends_before_verification_is_never_handed_out() {
 		let dir = tempfile::tempdir().unwrap();
 		let store = open(dir.path());
-		store
-			.apply_block(
-				cursor(1),
-				&block(vec![ChainChange::Awarded { deployment: deployment(1) }]),
-			)
-			.unwrap();
+		award(&store, 1, 1);
 		store
 			.apply_block(
 				cursor(2),
@@ -905,12 +896,7 @@ mod tests {
 		let dir = tempfile::tempdir().unwrap();
 		{
 			let store = open(dir.path());
-			store
-				.apply_block(
-					cursor(3),
-					&block(vec![ChainChange::Awarded { deployment: deployment(1) }]),
-				)
-				.unwrap();
+			award(&store, 3, 1);
 			store.settle_verification(vec![(1, Ok(serde_json::json!({})))]).unwrap();
 			let again = store
 				.apply_block(
@@ -985,12 +971,7 @@ mod tests {
 		assert_eq!(store.feed_cursor("r").unwrap(), Some(5));
 		assert_eq!(store.feed_cursor("other").unwrap(), None);
 
-		store
-			.apply_block(
-				cursor(1),
-				&block(vec![ChainChange::Awarded { deployment: deployment(1) }]),
-			)
-			.unwrap();
+		award(&store, 1, 1);
 		store.settle_verification(vec![(1, Ok(serde_json::json!({})))]).unwrap();
 		let mut delivery = store.deliveries(None).unwrap().remove(0);
 		delivery.state = DeliveryState::Failed;
