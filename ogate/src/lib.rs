@@ -29,8 +29,9 @@ pub mod metrics;
 pub mod reporter;
 pub mod shutdown;
 pub mod store;
-pub mod task;
 pub mod webhook;
+
+pub use dinfra_ogate_protocol::task;
 
 use config::Config;
 use std::sync::Arc;

@@ -1,0 +1,12 @@
+//! The contract between OGate and the chain reactors it serves, for reactors written in Rust.
+//!
+//! - [`task`]: the deployment tasks OGate hands out, by webhook or feed;
+//! - [`signature`]: how a webhook is signed, and how a receiver checks it.
+//!
+//! A reactor in another language needs none of this: OGate's OpenAPI document describes the
+//! same JSON, and the signature scheme is written out in [`signature`].
+
+#![deny(missing_docs)]
+
+pub mod signature;
+pub mod task;

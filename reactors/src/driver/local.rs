@@ -1,0 +1,516 @@
+//! The local driver: a deployment is a supervised process on this machine.
+//!
+//! It works on any machine, with no cloud: the provider maps each deployment type to a program
+//! (by default the reactor's own `workload` subcommand, a small HTTP service), and a deployment
+//! is that program started with its own port on loopback. The subscriber's descriptor reaches
+//! the program as `DINFRA_DESCRIPTOR`; the subscriber never chooses what runs, the provider
+//! does, as a cloud provider picks the hypervisor.
+//!
+//! - **Supervised.** A program that exits is restarted with backoff, up to `max_restarts`
+//!   times in a row; one that keeps crashing is left stopped, and the reconciler sees it.
+//! - **Durable.** Each deployment is a record in `state_dir` (its port, program and process),
+//!   written before the process starts. A reactor that restarts adopts the processes that
+//!   still run (checked by pid *and* start time, so a reused pid is not mistaken for ours)
+//!   and never starts a second copy.
+//! - **Stopped for good.** Deprovisioning sends SIGTERM to the program's process group, then
+//!   SIGKILL after a grace period, and removes the record.
+
+use super::{Driver, DriverError, Instance, InstanceState, Spec};
+use nix::{
+	sys::signal::{kill, killpg, Signal},
+	unistd::Pid,
+};
+use serde::{Deserialize, Serialize};
+use std::{
+	collections::{BTreeMap, HashMap},
+	net::{IpAddr, Ipv4Addr, SocketAddr},
+	path::{Path, PathBuf},
+	sync::{Arc, Mutex},
+	time::Duration,
+};
+use tokio::{process::Command, sync::watch};
+
+/// A program the provider runs for a deployment type. In `args` and `env` values, `{port}`,
+/// `{host}` and `{subscription}` are replaced by the deployment's own.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Program {
+	/// The executable.
+	pub command: PathBuf,
+	/// Its arguments.
+	#[serde(default)]
+	pub args: Vec<String>,
+	/// Extra environment variables.
+	#[serde(default)]
+	pub env: BTreeMap<String, String>,
+}
+
+/// The local driver's settings.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LocalConfig {
+	/// Where deployment records and program logs are kept.
+	pub state_dir: PathBuf,
+	/// The address programs listen on and endpoints name.
+	pub host: IpAddr,
+	/// The first port handed to a deployment.
+	pub first_port: u16,
+	/// The last port handed to a deployment.
+	pub last_port: u16,
+	/// The program for each deployment type, keyed by the type's id on chain.
+	pub programs: BTreeMap<String, Program>,
+	/// The program for types not in `programs`; `None` refuses them.
+	pub default_program: Option<Program>,
+	/// How long a program has to accept connections on its port, in milliseconds.
+	pub ready_timeout_ms: u64,
+	/// Restarts in a row before a crashing program is left stopped.
+	pub max_restarts: u32,
+	/// How long a program has to exit after SIGTERM before SIGKILL, in milliseconds.
+	pub stop_grace_ms: u64,
+}
+
+impl Default for LocalConfig {
+	fn default() -> Self {
+		let me = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("dinfra-reactor"));
+		LocalConfig {
+			state_dir: PathBuf::from("reactor-data/local"),
+			host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+			first_port: 20_000,
+			last_port: 20_999,
+			programs: BTreeMap::new(),
+			default_program: Some(Program {
+				command: me,
+				args: vec!["workload".into(), "--listen".into(), "{host}:{port}".into()],
+				env: BTreeMap::new(),
+			}),
+			ready_timeout_ms: 10_000,
+			max_restarts: 5,
+			stop_grace_ms: 5_000,
+		}
+	}
+}
+
+/// What is kept on disk for each deployment.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+struct Record {
+	subscription: u64,
+	deployment_type: u32,
+	port: u16,
+	program: Program,
+	descriptor: serde_json::Value,
+	/// The running process: its pid and its start time in clock ticks since boot.
+	process: Option<(i32, u64)>,
+}
+
+/// What the supervisor of one deployment reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Life {
+	Alive,
+	/// Exited too often; left stopped.
+	GaveUp,
+}
+
+struct Supervised {
+	record: Mutex<Record>,
+	life: watch::Receiver<Life>,
+	stop: watch::Sender<bool>,
+	done: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+/// Deployments as local processes.
+pub struct LocalDriver {
+	config: LocalConfig,
+	deployments: tokio::sync::Mutex<HashMap<u64, Arc<Supervised>>>,
+}
+
+/// A process's state letter and start time (clock ticks since boot), from `/proc`.
+fn proc_stat(pid: i32) -> Option<(String, u64)> {
+	let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+	// The command name (field 2) may hold spaces; the fields after it are space-separated:
+	// the state is field 3, the start time field 22.
+	let mut after = stat.get(stat.rfind(')')? + 2..)?.split(' ');
+	let state = after.next()?.to_string();
+	Some((state, after.nth(18)?.parse().ok()?))
+}
+
+fn start_time(pid: i32) -> Option<u64> {
+	proc_stat(pid).map(|(_, started)| started)
+}
+
+/// Whether the recorded process still runs: same pid, same start time, not a zombie.
+fn alive(process: Option<(i32, u64)>) -> bool {
+	process.is_some_and(|(pid, started)| {
+		kill(Pid::from_raw(pid), None).is_ok()
+			&& proc_stat(pid).is_some_and(|(state, t)| state != "Z" && t == started)
+	})
+}
+
+fn record_path(dir: &Path, subscription: u64) -> PathBuf {
+	dir.join(format!("{subscription}.json"))
+}
+
+fn write_record(dir: &Path, record: &Record) -> Result<(), DriverError> {
+	let path = record_path(dir, record.subscription);
+	let tmp = path.with_extension("json.tmp");
+	let bytes = serde_json::to_vec_pretty(record)
+		.map_err(|e| DriverError::Unavailable(format!("cannot encode a record: {e}")))?;
+	std::fs::write(&tmp, bytes)
+		.and_then(|()| std::fs::rename(&tmp, &path))
+		.map_err(|e| DriverError::Unavailable(format!("cannot write {}: {e}", path.display())))
+}
+
+fn fill(text: &str, host: IpAddr, port: u16, subscription: u64) -> String {
+	text.replace("{port}", &port.to_string())
+		.replace("{host}", &host.to_string())
+		.replace("{subscription}", &subscription.to_string())
+}
+
+async fn listening(addr: SocketAddr) -> bool {
+	tokio::time::timeout(Duration::from_millis(500), tokio::net::TcpStream::connect(addr))
+		.await
+		.is_ok_and(|c| c.is_ok())
+}
+
+impl LocalDriver {
+	/// Opens the state directory and adopts the deployments recorded there: running processes
+	/// are supervised again, dead ones are restarted.
+	pub async fn open(config: LocalConfig) -> Result<LocalDriver, DriverError> {
+		std::fs::create_dir_all(&config.state_dir).map_err(|e| {
+			DriverError::Unavailable(format!("cannot create {}: {e}", config.state_dir.display()))
+		})?;
+		let driver = LocalDriver { config, deployments: tokio::sync::Mutex::new(HashMap::new()) };
+		let entries = std::fs::read_dir(&driver.config.state_dir).map_err(|e| {
+			DriverError::Unavailable(format!("cannot read the state directory: {e}"))
+		})?;
+		let mut deployments = driver.deployments.lock().await;
+		for entry in entries.flatten() {
+			let path = entry.path();
+			if path.extension().is_none_or(|e| e != "json") {
+				continue;
+			}
+			let record: Record = match std::fs::read(&path)
+				.ok()
+				.and_then(|bytes| serde_json::from_slice(&bytes).ok())
+			{
+				Some(record) => record,
+				None => {
+					tracing::warn!(path = %path.display(), "unreadable deployment record skipped");
+					continue;
+				}
+			};
+			let adopted = alive(record.process);
+			tracing::info!(subscription = record.subscription, adopted, "deployment record found");
+			let subscription = record.subscription;
+			deployments.insert(subscription, driver.supervise(record, adopted));
+		}
+		drop(deployments);
+		Ok(driver)
+	}
+
+	fn endpoint(&self, port: u16) -> String {
+		format!("http://{}", SocketAddr::new(self.config.host, port))
+	}
+
+	fn program(&self, deployment_type: u32) -> Option<&Program> {
+		self.config
+			.programs
+			.get(&deployment_type.to_string())
+			.or(self.config.default_program.as_ref())
+	}
+
+	fn free_port(&self, taken: &HashMap<u64, Arc<Supervised>>) -> Option<u16> {
+		let used: Vec<u16> =
+			taken.values().filter_map(|s| s.record.lock().ok().map(|r| r.port)).collect();
+		(self.config.first_port..=self.config.last_port).find(|port| {
+			!used.contains(port)
+				&& std::net::TcpListener::bind(SocketAddr::new(self.config.host, *port)).is_ok()
+		})
+	}
+
+	/// Starts the supervisor of a deployment: it (re)starts the program until stopped.
+	fn supervise(&self, record: Record, adopted: bool) -> Arc<Supervised> {
+		let (life_tx, life) = watch::channel(Life::Alive);
+		let (stop, stop_rx) = watch::channel(false);
+		let supervised =
+			Arc::new(Supervised { record: Mutex::new(record), life, stop, done: Mutex::new(None) });
+		let task = tokio::spawn(run_supervisor(
+			supervised.clone(),
+			self.config.clone(),
+			adopted,
+			life_tx,
+			stop_rx,
+		));
+		if let Ok(mut done) = supervised.done.lock() {
+			*done = Some(task);
+		}
+		supervised
+	}
+
+	async fn instance(&self, supervised: &Supervised) -> Instance {
+		let (subscription, port, process) = match supervised.record.lock() {
+			Ok(r) => (r.subscription, r.port, r.process),
+			Err(_) => (0, 0, None),
+		};
+		let state = if !alive(process) {
+			InstanceState::Stopped
+		} else if listening(SocketAddr::new(self.config.host, port)).await {
+			InstanceState::Running
+		} else {
+			InstanceState::Starting
+		};
+		Instance { subscription, endpoint: Some(self.endpoint(port)), state }
+	}
+
+	async fn stop(&self, supervised: &Supervised) {
+		let _ = supervised.stop.send(true);
+		let process = supervised.record.lock().ok().and_then(|r| r.process);
+		if let Some((pid, _)) = process.filter(|_| alive(process)) {
+			let _ = killpg(Pid::from_raw(pid), Signal::SIGTERM);
+			let grace = Duration::from_millis(self.config.stop_grace_ms);
+			let deadline = tokio::time::Instant::now() + grace;
+			while alive(process) && tokio::time::Instant::now() < deadline {
+				tokio::time::sleep(Duration::from_millis(50)).await;
+			}
+			if alive(process) {
+				tracing::warn!(pid, "program ignored SIGTERM; killing it");
+				let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+			}
+		}
+		let task = supervised.done.lock().ok().and_then(|mut d| d.take());
+		if let Some(task) = task {
+			let _ = task.await;
+		}
+	}
+}
+
+/// Keeps one deployment's program running until told to stop.
+async fn run_supervisor(
+	supervised: Arc<Supervised>,
+	config: LocalConfig,
+	adopted: bool,
+	life: watch::Sender<Life>,
+	mut stop: watch::Receiver<bool>,
+) {
+	let mut restarts = 0u32;
+	if adopted {
+		// Not our child: watch it until it dies, then carry on as if it had exited.
+		let process = supervised.record.lock().ok().and_then(|r| r.process);
+		loop {
+			if *stop.borrow() {
+				return;
+			}
+			if !alive(process) {
+				break;
+			}
+			let _ = tokio::time::timeout(Duration::from_millis(500), stop.changed()).await;
+		}
+	}
+	loop {
+		if *stop.borrow() {
+			return;
+		}
+		let record = match supervised.record.lock() {
+			Ok(r) => r.clone(),
+			Err(_) => return,
+		};
+		let mut child = match spawn(&config, &record) {
+			Ok(child) => child,
+			Err(e) => {
+				tracing::error!(subscription = record.subscription, error = %e, "cannot start the program");
+				let _ = life.send(Life::GaveUp);
+				return;
+			}
+		};
+		let pid = child.id().and_then(|pid| i32::try_from(pid).ok());
+		let process = pid.and_then(|pid| start_time(pid).map(|t| (pid, t)));
+		if let Ok(mut r) = supervised.record.lock() {
+			r.process = process;
+			if let Err(e) = write_record(&config.state_dir, &r) {
+				tracing::error!(error = %e, "cannot record the process");
+			}
+		}
+		tracing::info!(
+			subscription = record.subscription,
+			?pid,
+			port = record.port,
+			"program started"
+		);
+		let started = tokio::time::Instant::now();
+		tokio::select! {
+			status = child.wait() => {
+				tracing::warn!(subscription = record.subscription, ?status, "program exited");
+			}
+			_ = crate::stopped(&mut stop) => {
+				// `stop` signals the process group; reap the child.
+				let _ = child.wait().await;
+				return;
+			}
+		}
+		// A program that ran a while before exiting starts a fresh count.
+		if started.elapsed() > Duration::from_secs(60) {
+			restarts = 0;
+		}
+		restarts = restarts.saturating_add(1);
+		if restarts > config.max_restarts {
+			tracing::error!(
+				subscription = record.subscription,
+				restarts,
+				"program keeps exiting; left stopped"
+			);
+			let _ = life.send(Life::GaveUp);
+			return;
+		}
+		let backoff = Duration::from_millis(250u64.saturating_mul(1 << restarts.min(7)));
+		if tokio::time::timeout(backoff, crate::stopped(&mut stop)).await.is_ok() {
+			return;
+		}
+	}
+}
+
+fn spawn(config: &LocalConfig, record: &Record) -> std::io::Result<tokio::process::Child> {
+	let (host, port, subscription) = (config.host, record.port, record.subscription);
+	let log = std::fs::OpenOptions::new()
+		.create(true)
+		.append(true)
+		.open(config.state_dir.join(format!("{subscription}.log")))?;
+	let mut command = Command::new(&record.program.command);
+	command
+		.args(record.program.args.iter().map(|a| fill(a, host, port, subscription)))
+		.envs(record.program.env.iter().map(|(k, v)| (k, fill(v, host, port, subscription))))
+		.env("DINFRA_SUBSCRIPTION", subscription.to_string())
+		.env("DINFRA_DEPLOYMENT_TYPE", record.deployment_type.to_string())
+		.env("DINFRA_DESCRIPTOR", record.descriptor.to_string())
+		.env("PORT", port.to_string())
+		.stdin(std::process::Stdio::null())
+		.stdout(log.try_clone()?)
+		.stderr(log)
+		// Its own process group, so that stopping it stops its children too.
+		.process_group(0)
+		// The deployment outlives neither the reactor's supervisor nor a crash of it: the
+		// record lets a restarted reactor adopt it.
+		.kill_on_drop(false);
+	command.spawn()
+}
+
+impl Driver for LocalDriver {
+	fn name(&self) -> &'static str {
+		"local"
+	}
+
+	async fn provision(&self, spec: &Spec) -> Result<Instance, DriverError> {
+		let supervised = {
+			let mut deployments = self.deployments.lock().await;
+			match deployments.get(&spec.subscription) {
+				Some(s) if *s.life.borrow() == Life::Alive => s.clone(),
+				existing => {
+					let program = self.program(spec.deployment_type).cloned().ok_or_else(|| {
+						DriverError::Refused(format!(
+							"this provider runs no local program for deployment type {}",
+							spec.deployment_type
+						))
+					})?;
+					// A deployment that gave up is started afresh on its own port.
+					let port = match existing {
+						Some(s) => s.record.lock().ok().map(|r| r.port),
+						None => self.free_port(&deployments),
+					}
+					.ok_or_else(|| {
+						DriverError::Refused("no free port is left for a local deployment".into())
+					})?;
+					let record = Record {
+						subscription: spec.subscription,
+						deployment_type: spec.deployment_type,
+						port,
+						program,
+						descriptor: spec.descriptor.clone(),
+						process: None,
+					};
+					write_record(&self.config.state_dir, &record)?;
+					let supervised = self.supervise(record, false);
+					deployments.insert(spec.subscription, supervised.clone());
+					supervised
+				}
+			}
+		};
+		// Running once the port accepts connections.
+		let deadline =
+			tokio::time::Instant::now() + Duration::from_millis(self.config.ready_timeout_ms);
+		loop {
+			let instance = self.instance(&supervised).await;
+			if instance.state == InstanceState::Running {
+				return Ok(instance);
+			}
+			if *supervised.life.borrow() == Life::GaveUp || tokio::time::Instant::now() >= deadline
+			{
+				let why = if *supervised.life.borrow() == Life::GaveUp {
+					"the program keeps exiting".to_string()
+				} else {
+					format!(
+						"the program did not listen on its port within {} ms",
+						self.config.ready_timeout_ms
+					)
+				};
+				self.deprovision(spec.subscription).await?;
+				return Err(DriverError::Refused(why));
+			}
+			tokio::time::sleep(Duration::from_millis(100)).await;
+		}
+	}
+
+	async fn deprovision(&self, subscription: u64) -> Result<(), DriverError> {
+		let removed = self.deployments.lock().await.remove(&subscription);
+		if let Some(supervised) = removed {
+			self.stop(&supervised).await;
+		}
+		match std::fs::remove_file(record_path(&self.config.state_dir, subscription)) {
+			Ok(()) => Ok(()),
+			Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+			Err(e) => Err(DriverError::Unavailable(format!("cannot remove the record: {e}"))),
+		}
+	}
+
+	async fn status(&self, subscription: u64) -> Result<Option<Instance>, DriverError> {
+		let supervised = self.deployments.lock().await.get(&subscription).cloned();
+		Ok(match supervised {
+			Some(s) => Some(self.instance(&s).await),
+			None => None,
+		})
+	}
+
+	async fn list(&self) -> Result<Vec<Instance>, DriverError> {
+		let all: Vec<_> = self.deployments.lock().await.values().cloned().collect();
+		let mut out = Vec::with_capacity(all.len());
+		for supervised in all {
+			out.push(self.instance(&supervised).await);
+		}
+		out.sort_by_key(|i| i.subscription);
+		Ok(out)
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn placeholders_are_filled_with_the_deployment_s_own_values() {
+		let host = IpAddr::V4(Ipv4Addr::LOCALHOST);
+		assert_eq!(fill("{host}:{port}/{subscription}", host, 20001, 7), "127.0.0.1:20001/7");
+	}
+
+	#[test]
+	fn a_process_is_ours_only_with_its_recorded_start_time() {
+		let me = std::process::id() as i32;
+		let started = start_time(me).expect("this process has a start time");
+		assert!(alive(Some((me, started))));
+		assert!(!alive(Some((me, started + 1))), "a reused pid is not ours");
+		assert!(!alive(None));
+	}
+
+	#[test]
+	fn the_default_program_is_the_reactor_s_own_workload() {
+		let config = LocalConfig::default();
+		let program = config.default_program.expect("a default program");
+		assert_eq!(program.args[0], "workload");
+	}
+}

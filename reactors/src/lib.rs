@@ -1,0 +1,106 @@
+//! `dinfra-reactor`: a DINFRA chain reactor.
+//!
+//! A chain reactor turns OGate's deployment tasks into infrastructure and reports back. It
+//! never touches the chain: OGate follows finalized blocks, verifies descriptors and submits
+//! reports; the reactor provisions, deprovisions and reconciles.
+//!
+//! Modules, one concern each:
+//! - [`config`]: the layered configuration;
+//! - [`ogate`]: the client of OGate's REST API;
+//! - [`driver`]: the `Driver` trait and its two drivers, [`driver::local`] and
+//!   [`driver::cloudstack`];
+//! - [`reactor`]: what each task means for the driver;
+//! - [`delivery`]: webhooks in, or the feed pulled;
+//! - [`reconcile`]: the loop that removes orphans and restores what is missing;
+//! - [`workload`]: the local driver's default program.
+//!
+//! Stopping the reactor leaves deployments running: they are the subscribers', and a reactor
+//! that starts again adopts them (local) or finds them by tag (CloudStack).
+
+#![deny(missing_docs)]
+
+pub mod config;
+pub mod delivery;
+pub mod driver;
+pub mod ogate;
+pub mod reactor;
+pub mod reconcile;
+pub mod workload;
+
+use config::{Config, Delivery, DriverKind};
+use driver::{cloudstack::CloudStackDriver, local::LocalDriver, Driver};
+use std::{sync::Arc, time::Duration};
+
+/// Runs the reactor with the configured driver until `stop` fires.
+pub async fn run(config: Config, stop: tokio::sync::watch::Receiver<bool>) -> anyhow::Result<()> {
+	match config.driver {
+		DriverKind::Local => {
+			let driver = LocalDriver::open(config.local.clone()).await?;
+			run_with(driver, config, stop).await
+		}
+		DriverKind::Cloudstack => {
+			let settings = config
+				.cloudstack
+				.clone()
+				.ok_or_else(|| anyhow::anyhow!("driver = \"cloudstack\" needs [cloudstack]"))?;
+			run_with(CloudStackDriver::new(settings), config, stop).await
+		}
+	}
+}
+
+/// Runs the reactor over `driver` until `stop` fires.
+pub async fn run_with<D: Driver>(
+	driver: D,
+	config: Config,
+	mut stop: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+	let ogate = ogate::Ogate::new(&config.ogate_url, &config.ogate_token);
+	let reactor = reactor::Reactor::new(driver, ogate);
+	tracing::info!(
+		driver = reactor.driver.name(),
+		ogate = config.ogate_url,
+		delivery = ?config.delivery,
+		"reactor started"
+	);
+	let interval = Duration::from_millis(config.reconcile_interval_ms);
+	let reconciler = tokio::spawn(reconcile::run(reactor.clone(), interval, stop.clone()));
+	match config.delivery {
+		Delivery::Feed => delivery::pull(reactor, stop.clone()).await,
+		Delivery::Webhook => {
+			let receiver = Arc::new(delivery::Receiver {
+				reactor,
+				secret: config.webhook_secret.clone().unwrap_or_default(),
+				tolerance_s: config.signature_tolerance_s,
+			});
+			let listener = tokio::net::TcpListener::bind(config.listen).await?;
+			tracing::info!(listen = %config.listen, "webhook receiver listening");
+			axum::serve(listener, delivery::router(receiver))
+				.with_graceful_shutdown(async move { stopped(&mut stop).await })
+				.await?;
+		}
+	}
+	let _ = reconciler.await;
+	tracing::info!("reactor stopped; deployments keep running");
+	Ok(())
+}
+
+/// Waits until `stop` is set (or its sender is gone).
+pub async fn stopped(stop: &mut tokio::sync::watch::Receiver<bool>) {
+	let _ = stop.wait_for(|s| *s).await;
+}
+
+/// SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+	use tokio::signal::unix::{signal, SignalKind};
+	match signal(SignalKind::terminate()) {
+		Ok(mut term) => {
+			tokio::select! {
+				_ = term.recv() => {},
+				_ = tokio::signal::ctrl_c() => {},
+			}
+		}
+		Err(_) => {
+			let _ = tokio::signal::ctrl_c().await;
+		}
+	}
+}
