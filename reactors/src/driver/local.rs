@@ -283,6 +283,18 @@ impl LocalDriver {
 	}
 }
 
+impl Drop for LocalDriver {
+	/// Supervision ends with the driver; the programs keep running, as they do when the reactor
+	/// stops, and the next driver over the same state directory adopts them.
+	fn drop(&mut self) {
+		for supervised in self.deployments.get_mut().values() {
+			if let Some(task) = supervised.done.lock().ok().and_then(|mut d| d.take()) {
+				task.abort();
+			}
+		}
+	}
+}
+
 /// Keeps one deployment's program running until told to stop.
 async fn run_supervisor(
 	supervised: Arc<Supervised>,

@@ -1,0 +1,162 @@
+//! The local driver with real processes: the reactor's own `workload` program on loopback.
+
+use dinfra_reactor::driver::{
+	local::{LocalConfig, LocalDriver, Program},
+	Driver, DriverError, InstanceState, Spec,
+};
+use serde_json::{json, Value};
+use std::{collections::BTreeMap, path::Path, time::Duration};
+
+fn config(dir: &Path, first_port: u16) -> LocalConfig {
+	LocalConfig {
+		state_dir: dir.to_path_buf(),
+		first_port,
+		last_port: first_port + 50,
+		default_program: Some(Program {
+			command: env!("CARGO_BIN_EXE_dinfra-reactor").into(),
+			args: vec!["workload".into(), "--listen".into(), "{host}:{port}".into()],
+			env: BTreeMap::new(),
+		}),
+		stop_grace_ms: 2_000,
+		..LocalConfig::default()
+	}
+}
+
+/// A port range no other test of this file uses, so that the tests can run side by side.
+fn ports(test: u16) -> u16 {
+	let base = 21_000 + (std::process::id() % 200) as u16 * 100;
+	base + test * 60
+}
+
+fn spec(subscription: u64) -> Spec {
+	Spec { subscription, deployment_type: 0, descriptor: json!({ "image": "debian-12" }) }
+}
+
+async fn get(endpoint: &str) -> Option<Value> {
+	let answer = reqwest::get(endpoint).await.ok()?;
+	answer.json().await.ok()
+}
+
+fn pid_of(about: &Value) -> i32 {
+	about["pid"].as_i64().expect("the workload says its pid") as i32
+}
+
+fn gone(pid: i32) -> bool {
+	// A zombie (exited, not yet reaped) is gone too.
+	std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
+		stat.rsplit(')').next().is_some_and(|s| s.trim_start().starts_with('Z'))
+	})
+}
+
+async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
+	for _ in 0..200 {
+		if check().await {
+			return;
+		}
+		tokio::time::sleep(Duration::from_millis(50)).await;
+	}
+	panic!("timed out waiting until {what}");
+}
+
+#[tokio::test]
+async fn provisioning_twice_runs_one_process_that_answers_and_deprovisioning_stops_it() {
+	let dir = tempfile::tempdir().unwrap();
+	let driver = LocalDriver::open(config(dir.path(), ports(0))).await.unwrap();
+
+	let first = driver.provision(&spec(7)).await.unwrap();
+	assert_eq!(first.state, InstanceState::Running);
+	let endpoint = first.endpoint.clone().unwrap();
+	let about = get(&endpoint).await.expect("the endpoint answers");
+	assert_eq!(about["subscription"], 7);
+	assert_eq!(about["descriptor"], json!({ "image": "debian-12" }));
+
+	let again = driver.provision(&spec(7)).await.unwrap();
+	assert_eq!(again, first, "the same deployment, not a second one");
+	assert_eq!(pid_of(&get(&endpoint).await.unwrap()), pid_of(&about));
+	assert_eq!(driver.list().await.unwrap(), vec![first.clone()]);
+
+	driver.deprovision(7).await.unwrap();
+	eventually("the process is gone", async || gone(pid_of(&about))).await;
+	assert!(get(&endpoint).await.is_none(), "nothing answers any more");
+	assert_eq!(driver.list().await.unwrap(), vec![]);
+	assert_eq!(driver.status(7).await.unwrap(), None);
+	assert!(!dir.path().join("7.json").exists(), "the record is removed");
+
+	// Deprovisioning what does not exist succeeds.
+	driver.deprovision(7).await.unwrap();
+	driver.deprovision(404).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_crashed_program_is_restarted_on_its_port() {
+	let dir = tempfile::tempdir().unwrap();
+	let driver = LocalDriver::open(config(dir.path(), ports(1))).await.unwrap();
+	let instance = driver.provision(&spec(1)).await.unwrap();
+	let endpoint = instance.endpoint.unwrap();
+	let before = pid_of(&get(&endpoint).await.unwrap());
+
+	nix::sys::signal::kill(nix::unistd::Pid::from_raw(before), nix::sys::signal::Signal::SIGKILL)
+		.unwrap();
+	eventually("a new process answers on the same endpoint", async || {
+		get(&endpoint).await.is_some_and(|about| pid_of(&about) != before)
+	})
+	.await;
+	driver.deprovision(1).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_restarted_driver_adopts_running_programs_and_starts_no_second_copy() {
+	let dir = tempfile::tempdir().unwrap();
+	let first_port = ports(2);
+	let endpoint;
+	let pid;
+	{
+		let driver = LocalDriver::open(config(dir.path(), first_port)).await.unwrap();
+		endpoint = driver.provision(&spec(3)).await.unwrap().endpoint.unwrap();
+		pid = pid_of(&get(&endpoint).await.unwrap());
+		// The driver goes away (a reactor restart); the deployment keeps running.
+	}
+	assert!(get(&endpoint).await.is_some(), "the deployment outlives the driver");
+
+	let driver = LocalDriver::open(config(dir.path(), first_port)).await.unwrap();
+	let listed = driver.list().await.unwrap();
+	assert_eq!(listed.len(), 1);
+	assert_eq!((listed[0].subscription, listed[0].state.clone()), (3, InstanceState::Running));
+	let again = driver.provision(&spec(3)).await.unwrap();
+	assert_eq!(again.endpoint.as_deref(), Some(endpoint.as_str()));
+	assert_eq!(pid_of(&get(&endpoint).await.unwrap()), pid, "adopted, not started again");
+
+	driver.deprovision(3).await.unwrap();
+	eventually("the adopted process is gone", async || gone(pid)).await;
+}
+
+#[tokio::test]
+async fn unknown_types_and_programs_that_never_listen_are_refused_and_leave_nothing() {
+	let dir = tempfile::tempdir().unwrap();
+	let mut settings = config(dir.path(), ports(3));
+	settings.default_program = None;
+	settings.ready_timeout_ms = 1_000;
+	settings.programs.insert(
+		"1".into(),
+		Program { command: "/bin/sleep".into(), args: vec!["30".into()], env: BTreeMap::new() },
+	);
+	let driver = LocalDriver::open(settings).await.unwrap();
+
+	let unknown = driver.provision(&spec(5)).await;
+	assert_eq!(
+		unknown,
+		Err(DriverError::Refused(
+			"this provider runs no local program for deployment type 0".into()
+		))
+	);
+	let silent = Spec { deployment_type: 1, ..spec(6) };
+	match driver.provision(&silent).await {
+		Err(DriverError::Refused(reason)) => assert!(reason.contains("did not listen"), "{reason}"),
+		other => panic!("expected a refusal, got {other:?}"),
+	}
+	assert_eq!(driver.list().await.unwrap(), vec![]);
+	assert!(std::fs::read_dir(dir.path())
+		.unwrap()
+		.flatten()
+		.all(|e| e.path().extension().is_some_and(|x| x == "log")));
+}
