@@ -113,6 +113,11 @@ impl Network {
 	/// Publishes `descriptor` in the content directory and subscribes to it as Charlie for two
 	/// hours. Returns the subscription id and the block it was made in.
 	pub async fn subscribe(&self, descriptor: &Value) -> (u64, u64) {
+		self.subscribe_funded(descriptor, PRICE * 1_200).await
+	}
+
+	/// As [`Network::subscribe`], with `funding`.
+	pub async fn subscribe_funded(&self, descriptor: &Value, funding: u128) -> (u64, u64) {
 		let bytes = descriptor.to_string();
 		let cid = raw_cid(bytes.as_bytes());
 		std::fs::write(self.content.path().join(&cid), bytes).unwrap();
@@ -121,7 +126,7 @@ impl Network {
 			BoundedVec(cid.into_bytes()),
 			AwardTarget::Any,
 			PRICE,
-			PRICE * 1_200,
+			funding,
 		);
 		let at = submit(&self.api, &dev::charlie(), call).await;
 		let event = event_in::<dinfra::dinfra_subscription::events::Subscribed>(&at).await;
