@@ -92,6 +92,9 @@ impl Default for Config {
 #[derive(Debug, Default, Parser)]
 #[command(name = "dinfra-ogate", version, about = "The DINFRA provider gateway")]
 pub struct Args {
+	/// Something else than running the gateway.
+	#[command(subcommand)]
+	pub command: Option<Command>,
 	/// A TOML configuration file.
 	#[arg(long, env = "OGATE_CONFIG")]
 	pub config: Option<PathBuf>,
@@ -122,6 +125,21 @@ pub struct Args {
 	/// The first block to follow when the store is empty.
 	#[arg(long, env = "OGATE_START_BLOCK")]
 	pub start_block: Option<u32>,
+}
+
+/// OGate's subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+	/// Copies files into a content directory under their CIDs (CIDv1, raw, sha2-256) and
+	/// prints each CID: the way to serve descriptors and schemas without IPFS.
+	Publish {
+		/// The content directory (the gateway's `content_dir`).
+		#[arg(long, env = "OGATE_CONTENT_DIR")]
+		content_dir: PathBuf,
+		/// The files.
+		#[arg(required = true)]
+		files: Vec<PathBuf>,
+	},
 }
 
 /// Why a configuration was refused.

@@ -277,6 +277,15 @@ pub fn raw_cid(bytes: &[u8]) -> String {
 	format!("b{}", data_encoding::BASE32_NOPAD.encode(&cid).to_ascii_lowercase())
 }
 
+/// Stores `bytes` in `content_dir` under their raw CID, as the gateway's content source reads
+/// them, and returns the CID.
+pub fn publish(content_dir: &std::path::Path, bytes: &[u8]) -> std::io::Result<String> {
+	let cid = raw_cid(bytes);
+	std::fs::create_dir_all(content_dir)?;
+	std::fs::write(content_dir.join(&cid), bytes)?;
+	Ok(cid)
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -287,6 +296,22 @@ mod tests {
 	fn the_preset_schema_cid_names_the_schema_file() {
 		let cid = raw_cid(SCHEMA);
 		assert_eq!(Cid::parse(&cid).unwrap().open(SCHEMA).unwrap(), SCHEMA);
+	}
+
+	#[tokio::test]
+	async fn published_content_is_served_from_the_content_directory_by_its_cid() {
+		let dir = tempfile::tempdir().unwrap();
+		let cid = publish(dir.path(), SCHEMA).unwrap();
+		assert_eq!(cid, raw_cid(SCHEMA));
+		let config = Config {
+			content_dir: Some(dir.path().to_path_buf()),
+			ipfs_gateways: Vec::new(),
+			..Config::default()
+		};
+		let source = ContentSource::new(&config);
+		assert_eq!(source.fetch(&cid).await.unwrap(), SCHEMA);
+		let missing = raw_cid(b"never published");
+		assert!(matches!(source.fetch(&missing).await, Err(DescriptorError::NotFound(_))));
 	}
 
 	#[test]

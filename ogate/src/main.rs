@@ -1,12 +1,21 @@
 //! `dinfra-ogate`: the DINFRA provider gateway. See the crate's README for configuration.
 
 use clap::Parser;
-use dinfra_ogate::config::{Args, Config};
+use dinfra_ogate::config::{Args, Command, Config};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-	let args = Args::parse();
+	let mut args = Args::parse();
+	if let Some(Command::Publish { content_dir, files }) = args.command.take() {
+		for file in files {
+			let bytes = std::fs::read(&file)
+				.map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+			let cid = dinfra_ogate::descriptor::publish(&content_dir, &bytes)?;
+			println!("{cid}\t{}", file.display());
+		}
+		return Ok(());
+	}
 	let json = std::env::var("OGATE_LOG_FORMAT").is_ok_and(|f| f == "json");
 	let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
 	let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());

@@ -1,0 +1,174 @@
+//! The DINFRA demo: one subscription's whole life on the running local stack. Run it with
+//! `./scripts/demo` while `./scripts/run --dev-block-time 100` runs in another terminal.
+//!
+//! 1. Provider setup: Alice (the provider OGate works for) registers, offers `vm-small`, and
+//!    makes Ferdie her gateway's operator.
+//! 2. A subscription: Bob publishes a descriptor and subscribes with the minimum runway.
+//! 3. The deployment: the reactor starts a process and OGate reports it running; the demo calls
+//!    its endpoint.
+//! 4. The funds run out: the chain ends the subscription and pays Alice.
+//! 5. The process is gone: its endpoint no longer answers.
+
+use dinfra_devnet::{find_event, Api, At};
+use dinfra_ogate::chain::dinfra::{
+	self,
+	runtime_types::{
+		bounded_collections::bounded_vec::BoundedVec, dinfra_primitives::market::AwardTarget,
+		dinfra_runtime::configs::proxy::ProxyType,
+	},
+};
+use std::{path::PathBuf, time::Duration};
+use subxt::utils::MultiAddress;
+use subxt_signer::sr25519::{dev, Keypair};
+
+/// 1 mDINF per billing block.
+const PRICE: u128 = 1_000_000_000;
+
+fn setting(name: &str, default: &str) -> String {
+	std::env::var(name).unwrap_or_else(|_| default.to_string())
+}
+
+/// Submits a call and waits for finality; the dispatch error's text if it fails.
+async fn try_submit<Call: subxt::transactions::Payload>(
+	api: &Api,
+	who: &Keypair,
+	call: Call,
+) -> Result<At, String> {
+	let mut tx = api.tx().await.map_err(|e| e.to_string())?;
+	let progress =
+		tx.sign_and_submit_then_watch_default(&call, who).await.map_err(|e| e.to_string())?;
+	let in_block = progress.wait_for_finalized().await.map_err(|e| e.to_string())?;
+	in_block.wait_for_success().await.map_err(|e| e.to_string())?;
+	api.at_block(in_block.block_hash()).await.map_err(|e| e.to_string())
+}
+
+fn step(text: &str) {
+	println!("\n== {text}");
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+	let node = setting("DINFRA_NODE", "ws://127.0.0.1:9944");
+	let data = std::env::var("DINFRA_DATA").map(PathBuf::from).unwrap_or_else(|_| {
+		PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/dinfra/run")
+	});
+	let api = Api::from_insecure_url(&node).await.map_err(|e| {
+		anyhow::anyhow!("no DINFRA node at {node} ({e}); start ./scripts/run first")
+	})?;
+	let constants = api.at_current_block().await?;
+	let min_runway: u32 =
+		constants.constants().entry(dinfra::constants().dinfra_subscription().min_runway())?;
+
+	step("1. Provider setup: Alice registers, offers vm-small and makes Ferdie her operator");
+	let (alice, bob) = (dev::alice(), dev::bob());
+	let provider = dinfra::transactions().dinfra_provider();
+	let setup = [
+		(
+			"register_provider",
+			try_submit(
+				&api,
+				&alice,
+				provider.register_provider(BoundedVec(b"{\"name\":\"demo\"}".to_vec())),
+			)
+			.await,
+		),
+		(
+			"create_offering(vm-small, capacity 8)",
+			try_submit(&api, &alice, provider.create_offering(0, 8, PRICE, BoundedVec(Vec::new())))
+				.await,
+		),
+		(
+			"add_proxy(Ferdie, DinfraOperator)",
+			try_submit(
+				&api,
+				&alice,
+				dinfra::transactions().proxy().add_proxy(
+					MultiAddress::Id(dev::ferdie().public_key().to_account_id()),
+					ProxyType::DinfraOperator,
+					0,
+				),
+			)
+			.await,
+		),
+	];
+	for (what, outcome) in setup {
+		match outcome {
+			Ok(at) => println!("   {what}: done in block #{}", at.block_number()),
+			Err(e) => println!("   {what}: skipped ({e})"),
+		}
+	}
+
+	step("2. A subscription: Bob publishes a descriptor and subscribes for the minimum runway");
+	let descriptor = serde_json::json!({ "image": "debian-12", "open_ports": [80] });
+	let cid = dinfra_ogate::descriptor::publish(
+		&data.join("content"),
+		descriptor.to_string().as_bytes(),
+	)?;
+	println!("   descriptor {descriptor} published as {cid}");
+	let funding = PRICE * u128::from(min_runway);
+	let subscribed = try_submit(
+		&api,
+		&bob,
+		dinfra::transactions().dinfra_subscription().subscribe(
+			0,
+			BoundedVec(cid.into_bytes()),
+			AwardTarget::Any,
+			PRICE,
+			funding,
+		),
+	)
+	.await
+	.map_err(|e| anyhow::anyhow!("subscribe failed: {e}"))?;
+	let event = subscribed
+		.events()
+		.fetch()
+		.await?
+		.find_first::<dinfra::dinfra_subscription::events::Subscribed>()
+		.ok_or_else(|| anyhow::anyhow!("no Subscribed event"))??;
+	let id = event.id;
+	println!(
+		"   subscription {id}: {funding} units held, {min_runway} billing blocks at {PRICE} per block"
+	);
+
+	step("3. The deployment: awarded, provisioned by the reactor, reported running by OGate");
+	let (running_at, running) =
+		find_event::<dinfra::dinfra_subscription::events::DeploymentRunning>(
+			&api,
+			subscribed.block_number(),
+			2_000,
+			|e| e.id == id,
+		)
+		.await;
+	let endpoint = String::from_utf8_lossy(&running.endpoint.0).into_owned();
+	println!("   running at {endpoint} (block #{})", running_at.block_number());
+	let answer: serde_json::Value = reqwest::get(&endpoint).await?.json().await?;
+	println!("   GET {endpoint} -> {answer}");
+
+	step(&format!(
+		"4. The funds run out: {min_runway} billing blocks after the deployment started running"
+	));
+	let (ended_at, ended) = find_event::<dinfra::dinfra_subscription::events::Terminated>(
+		&api,
+		running_at.block_number(),
+		u64::from(min_runway) + 2_000,
+		|e| e.id == id,
+	)
+	.await;
+	println!(
+		"   terminated in block #{}: {:?}; Alice was paid {}, Bob refunded {}",
+		ended_at.block_number(),
+		ended.reason,
+		ended.paid,
+		ended.refunded
+	);
+
+	step("5. The process is gone");
+	for _ in 0..600 {
+		if reqwest::get(&endpoint).await.is_err() {
+			println!("   {endpoint} no longer answers: the reactor stopped the deployment");
+			return Ok(());
+		}
+		tokio::time::sleep(Duration::from_millis(100)).await;
+	}
+	anyhow::bail!("{endpoint} still answers a minute after the subscription ended")
+}
