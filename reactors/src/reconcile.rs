@@ -14,7 +14,7 @@ use crate::{
 	ogate::Deployment,
 	reactor::{Reactor, TaskError},
 };
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 /// What one pass did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -29,7 +29,7 @@ pub struct Pass {
 
 /// One reconciliation pass.
 pub async fn pass<D: Driver>(reactor: &Reactor<D>) -> Result<Pass, TaskError> {
-	let wanted: HashMap<u64, Deployment> = reactor
+	let wanted: BTreeMap<u64, Deployment> = reactor
 		.ogate
 		.deployments()
 		.await?

@@ -1,0 +1,270 @@
+//! The reactor's logic against stand-ins: reconciliation (what the driver has, made to agree
+//! with OGate's deployments view) and the webhook receiver.
+//!
+//! A stand-in OGate serves a fixed deployments view and records the reports it gets; an
+//! in-memory driver records what is made and removed, and can be told to refuse.
+
+use axum::{
+	extract::{Path, State},
+	http::StatusCode,
+	routing::{get, post},
+	Json, Router,
+};
+use dinfra_ogate_protocol::{
+	signature::{now_ms, sign, SIGNATURE_HEADER},
+	task::{Action, Task},
+};
+use dinfra_reactor::{
+	delivery::{router, Receiver},
+	driver::{Driver, DriverError, Instance, InstanceState, Spec},
+	ogate::Ogate,
+	reactor::Reactor,
+	reconcile::{pass, Pass},
+};
+use serde_json::{json, Value};
+use std::{
+	collections::BTreeMap,
+	sync::{Arc, Mutex},
+};
+
+#[derive(Default)]
+struct FakeOgate {
+	view: Mutex<Vec<Value>>,
+	/// (subscription, what, body) of every report.
+	reports: Mutex<Vec<(u64, String, Value)>>,
+}
+
+async fn deployments(State(gate): State<Arc<FakeOgate>>) -> Json<Vec<Value>> {
+	Json(gate.view.lock().unwrap().clone())
+}
+
+async fn descriptor(Path(id): Path<u64>) -> Json<Value> {
+	Json(json!({ "image": "debian-12", "for": id }))
+}
+
+async fn report(
+	State(gate): State<Arc<FakeOgate>>,
+	Path((id, what)): Path<(u64, String)>,
+	Json(body): Json<Value>,
+) -> (StatusCode, Json<Value>) {
+	gate.reports.lock().unwrap().push((id, what, body));
+	(StatusCode::ACCEPTED, Json(json!({ "new": true })))
+}
+
+async fn fake_ogate(view: Vec<Value>) -> (Arc<FakeOgate>, Ogate) {
+	let gate = Arc::new(FakeOgate { view: Mutex::new(view), ..Default::default() });
+	let app = Router::new()
+		.route("/v1/deployments", get(deployments))
+		.route("/v1/deployments/{id}/descriptor", get(descriptor))
+		.route("/v1/deployments/{id}/{what}", post(report))
+		.with_state(gate.clone());
+	let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+	let base = format!("http://{}", listener.local_addr().unwrap());
+	tokio::spawn(async move { axum::serve(listener, app).await });
+	(gate, Ogate::new(&base, "test-token"))
+}
+
+fn deployment(subscription: u64, phase: &str, endpoint: Option<&str>) -> Value {
+	json!({
+		"subscription": subscription,
+		"deployment_type": 0,
+		"phase": phase,
+		"endpoint": endpoint,
+	})
+}
+
+/// Deployments in memory. `refuse` makes provisioning fail for good.
+#[derive(Default)]
+struct FakeDriver {
+	live: Mutex<BTreeMap<u64, Instance>>,
+	provisioned: Mutex<Vec<Spec>>,
+	refuse: Mutex<Option<String>>,
+}
+
+fn endpoint(subscription: u64) -> String {
+	format!("http://127.0.0.1:{}", 20_000 + subscription)
+}
+
+impl FakeDriver {
+	fn with(instances: &[(u64, InstanceState)]) -> FakeDriver {
+		let driver = FakeDriver::default();
+		for (subscription, state) in instances {
+			driver.live.lock().unwrap().insert(
+				*subscription,
+				Instance {
+					subscription: *subscription,
+					endpoint: Some(endpoint(*subscription)),
+					state: state.clone(),
+				},
+			);
+		}
+		driver
+	}
+}
+
+impl Driver for FakeDriver {
+	fn name(&self) -> &'static str {
+		"fake"
+	}
+
+	async fn provision(&self, spec: &Spec) -> Result<Instance, DriverError> {
+		if let Some(reason) = self.refuse.lock().unwrap().clone() {
+			return Err(DriverError::Refused(reason));
+		}
+		self.provisioned.lock().unwrap().push(spec.clone());
+		let instance = Instance {
+			subscription: spec.subscription,
+			endpoint: Some(endpoint(spec.subscription)),
+			state: InstanceState::Running,
+		};
+		self.live.lock().unwrap().insert(spec.subscription, instance.clone());
+		Ok(instance)
+	}
+
+	async fn deprovision(&self, subscription: u64) -> Result<(), DriverError> {
+		self.live.lock().unwrap().remove(&subscription);
+		Ok(())
+	}
+
+	async fn status(&self, subscription: u64) -> Result<Option<Instance>, DriverError> {
+		Ok(self.live.lock().unwrap().get(&subscription).cloned())
+	}
+
+	async fn list(&self) -> Result<Vec<Instance>, DriverError> {
+		Ok(self.live.lock().unwrap().values().cloned().collect())
+	}
+}
+
+#[tokio::test]
+async fn orphans_are_removed_and_missing_deployments_are_provisioned_and_reported() {
+	let (gate, ogate) = fake_ogate(vec![
+		// Running on chain, and running here: nothing to do.
+		deployment(1, "running", Some(&endpoint(1))),
+		// Running on chain, but its process crashed for good: restored.
+		deployment(2, "running", Some(&endpoint(2))),
+		// Awarded while the reactor was down: provisioned and reported.
+		deployment(3, "provisioning", None),
+		// Being verified by OGate: not handed out yet, left alone.
+		deployment(5, "verifying", None),
+	])
+	.await;
+	let driver = FakeDriver::with(&[
+		(1, InstanceState::Running),
+		(2, InstanceState::Stopped),
+		// Ended on chain while the reactor was down: an orphan.
+		(4, InstanceState::Running),
+	]);
+	let reactor = Reactor::new(driver, ogate);
+
+	let done = pass(&reactor).await.unwrap();
+	assert_eq!(done, Pass { removed: vec![4], restored: vec![2, 3], cancelled: vec![] });
+	let live: Vec<u64> = reactor.driver.live.lock().unwrap().keys().copied().collect();
+	assert_eq!(live, vec![1, 2, 3]);
+	let provisioned: Vec<(u64, Value)> = reactor
+		.driver
+		.provisioned
+		.lock()
+		.unwrap()
+		.iter()
+		.map(|s| (s.subscription, s.descriptor.clone()))
+		.collect();
+	assert_eq!(
+		provisioned,
+		vec![
+			(2, json!({ "image": "debian-12", "for": 2 })),
+			(3, json!({ "image": "debian-12", "for": 3 })),
+		],
+		"provisioned with the descriptors OGate verified"
+	);
+	// Only the deployment never reported is reported; 2 came back at its recorded endpoint.
+	assert_eq!(
+		*gate.reports.lock().unwrap(),
+		vec![(3, "status".into(), json!({ "status": "running", "endpoint": endpoint(3) }))]
+	);
+
+	// A second pass finds nothing to do.
+	gate.view.lock().unwrap()[2] = deployment(3, "running", Some(&endpoint(3)));
+	assert_eq!(pass(&reactor).await.unwrap(), Pass::default());
+}
+
+#[tokio::test]
+async fn a_running_deployment_that_cannot_be_restored_is_cancelled_and_a_new_one_fails() {
+	let (gate, ogate) = fake_ogate(vec![
+		deployment(7, "running", Some(&endpoint(7))),
+		deployment(8, "provisioning", None),
+	])
+	.await;
+	let driver = FakeDriver::default();
+	*driver.refuse.lock().unwrap() = Some("no capacity left".into());
+	let reactor = Reactor::new(driver, ogate);
+
+	let done = pass(&reactor).await.unwrap();
+	assert_eq!(done, Pass { removed: vec![], restored: vec![], cancelled: vec![7] });
+	let mut reports = gate.reports.lock().unwrap().clone();
+	reports.sort_by_key(|(id, _, _)| *id);
+	assert_eq!(
+		reports,
+		vec![
+			(7, "cancel".into(), json!({ "reason": "infrastructure lost: no capacity left" })),
+			(8, "status".into(), json!({ "status": "failed", "reason": "no capacity left" })),
+		]
+	);
+}
+
+#[tokio::test]
+async fn the_webhook_receiver_acts_only_on_tasks_signed_with_the_shared_secret() {
+	let (gate, ogate) = fake_ogate(vec![]).await;
+	let reactor = Reactor::new(FakeDriver::default(), ogate);
+	const SECRET: &str = "a-secret-of-16-chars";
+	let receiver =
+		Arc::new(Receiver { reactor: reactor.clone(), secret: SECRET.into(), tolerance_s: 300 });
+	let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+	let url = format!("http://{}/webhook", listener.local_addr().unwrap());
+	tokio::spawn(async move { axum::serve(listener, router(receiver)).await });
+
+	let task = Task {
+		seq: 0,
+		key: "9-provision-12-3".into(),
+		subscription: 9,
+		block: 12,
+		action: Action::Provision {
+			deployment_type: 0,
+			descriptor_cid: "bafkrei".into(),
+			descriptor: json!({ "image": "debian-12" }),
+			subscriber: "5Fsubscriber".into(),
+			price_per_block: "1000".into(),
+			provision_deadline: 100,
+		},
+	};
+	let body = serde_json::to_vec(&task).unwrap();
+	let http = reqwest::Client::new();
+	let send = async |signature: Option<String>, body: Vec<u8>| {
+		let mut request = http.post(&url).header("content-type", "application/json").body(body);
+		if let Some(signature) = signature {
+			request = request.header(SIGNATURE_HEADER, signature);
+		}
+		request.send().await.unwrap().status().as_u16()
+	};
+	let now = now_ms() / 1000;
+	assert_eq!(send(None, body.clone()).await, 401, "unsigned");
+	assert_eq!(send(Some(sign("another-secret-xxxx", now, &body)), body.clone()).await, 401);
+	assert_eq!(send(Some(sign(SECRET, now - 3_600, &body)), body.clone()).await, 401, "stale");
+	let mut tampered = body.clone();
+	tampered.extend_from_slice(b" ");
+	assert_eq!(send(Some(sign(SECRET, now, &body)), tampered).await, 401, "another body");
+	assert_eq!(send(Some(sign(SECRET, now, b"{}")), b"{}".to_vec()).await, 400, "not a task");
+	assert!(reactor.driver.provisioned.lock().unwrap().is_empty(), "nothing refused was done");
+
+	assert_eq!(send(Some(sign(SECRET, now, &body)), body.clone()).await, 202);
+	for _ in 0..100 {
+		if !gate.reports.lock().unwrap().is_empty() {
+			break;
+		}
+		tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+	}
+	assert_eq!(reactor.driver.provisioned.lock().unwrap().len(), 1);
+	assert_eq!(
+		*gate.reports.lock().unwrap(),
+		vec![(9, "status".into(), json!({ "status": "running", "endpoint": endpoint(9) }))]
+	);
+}
