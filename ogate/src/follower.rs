@@ -104,8 +104,17 @@ impl Follower {
 					_ => None,
 				})
 				.collect();
+			let started = std::time::Instant::now();
 			let (cursor, changes) = chain.block_changes(*next, &watched).await?;
+			let fetched = started.elapsed();
 			self.apply(cursor, &changes)?;
+			tracing::debug!(
+				block = *next,
+				changes = changes.changes.len(),
+				fetch_ms = fetched.as_secs_f64() * 1e3,
+				total_ms = started.elapsed().as_secs_f64() * 1e3,
+				"block applied"
+			);
 			*next += 1;
 		}
 		Ok(())
@@ -208,9 +217,29 @@ pub struct Verifier {
 	pub feed: watch::Sender<u64>,
 	/// Counters.
 	pub metrics: Arc<Metrics>,
+	/// Schema CIDs by deployment type. A type's schema never changes and a type id is never
+	/// reused, so one chain read per type serves every later award.
+	pub schemas: std::sync::Mutex<std::collections::HashMap<u32, String>>,
 }
 
 impl Verifier {
+	/// The schema CID of a deployment type: cached, or read from the chain (`None`: the type is
+	/// gone).
+	async fn schema_cid(
+		&self,
+		chain: &Chain,
+		deployment_type: u32,
+	) -> Result<Option<String>, crate::chain::ChainError> {
+		if let Some(cid) = self.schemas.lock().ok().and_then(|s| s.get(&deployment_type).cloned()) {
+			return Ok(Some(cid));
+		}
+		let cid = chain.schema_cid(deployment_type).await?;
+		if let (Some(cid), Ok(mut schemas)) = (&cid, self.schemas.lock()) {
+			schemas.insert(deployment_type, cid.clone());
+		}
+		Ok(cid)
+	}
+
 	/// Runs until shutdown.
 	pub async fn run(self, mut shutdown: Shutdown) {
 		loop {
@@ -231,13 +260,14 @@ impl Verifier {
 			return Ok(());
 		}
 		let Some(chain) = self.chain.read().await.clone() else { return Ok(()) };
+		let started = std::time::Instant::now();
 		let mut outcomes = Vec::with_capacity(waiting.len());
 		let mut schemas = std::collections::HashMap::new();
 		for dep in waiting {
 			if let std::collections::hash_map::Entry::Vacant(entry) =
 				schemas.entry(dep.deployment_type)
 			{
-				entry.insert(chain.schema_cid(dep.deployment_type).await?);
+				entry.insert(self.schema_cid(&chain, dep.deployment_type).await?);
 			}
 			let schema = schemas.get(&dep.deployment_type).cloned().flatten();
 			let outcome = match schema {
@@ -253,7 +283,9 @@ impl Verifier {
 			};
 			outcomes.push((dep.subscription, outcome));
 		}
+		let verified = outcomes.len();
 		let applied = self.store.settle_verification(outcomes)?;
+		tracing::debug!(verified, elapsed_ms = started.elapsed().as_secs_f64() * 1e3, "verified");
 		if applied.tasks > 0 {
 			self.metrics.tasks.inc_by(applied.tasks as u64);
 			self.feed.send_replace(self.store.task_count()?);

@@ -11,6 +11,7 @@
 //! - [`task`]: the tasks reactors get;
 //! - [`store`]: the durable, transactional outbox;
 //! - [`chain`]: reading blocks and signing reports (subxt, from the committed metadata);
+//! - [`runtime_version`]: runtime versions learnt from followed blocks, so reads cost no runtime call;
 //! - [`follower`]: following finalized blocks, reconciling, and verifying awards;
 //! - [`descriptor`]: fetching content by CID and checking it;
 //! - [`reporter`]: sending each report to the chain exactly once;
@@ -27,6 +28,7 @@ pub mod descriptor;
 pub mod follower;
 pub mod metrics;
 pub mod reporter;
+pub mod runtime_version;
 pub mod shutdown;
 pub mod store;
 pub mod webhook;
@@ -117,6 +119,7 @@ pub async fn run(config: Config, shutdown: broadcast::Sender<()>) -> anyhow::Res
 		reports_changed: reports_changed.clone(),
 		feed,
 		metrics: metrics.clone(),
+		schemas: Default::default(),
 	};
 	let reporter = reporter::Reporter {
 		store: store.clone(),

@@ -51,7 +51,13 @@ impl Deliverer {
 			let next = due.iter().map(|(d, _)| d.next_attempt_ms).filter(|t| *t > now).min();
 			let ready: Vec<_> = due.into_iter().filter(|(d, _)| d.next_attempt_ms <= now).collect();
 			if !ready.is_empty() {
+				let started = std::time::Instant::now();
 				let outcomes = self.attempt(&http, ready).await;
+				tracing::debug!(
+					delivered = outcomes.len(),
+					elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
+					"webhooks sent"
+				);
 				if let Err(e) = self.store.record_deliveries(&outcomes) {
 					tracing::error!(error = %e, "cannot record deliveries");
 				}
