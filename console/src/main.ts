@@ -1,0 +1,450 @@
+// The DINFRA console: the page's wiring. The market logic lives in the modules it imports.
+
+import { Keyring } from '@polkadot/keyring';
+import { web3Accounts, web3Enable, web3FromAddress } from '@polkadot/extension-dapp';
+import { cryptoWaitReady, isAddress } from '@polkadot/util-crypto';
+import { connect, type Chain, type ConnectionState } from './chain';
+import { descriptorBytes, rawCid } from './cid';
+import { fundingProblem, runwayBlocks, runwayHours } from './runway';
+import { readForm, renderForm, type Schema } from './schemaform';
+import { encodeTarget, type Target } from './target';
+import { send, type Account, type Progress } from './tx';
+import { formatDinf, parseDinf } from './units';
+import vmSmall from '../../schemas/vm-small.json?raw';
+import substrateCollator from '../../schemas/substrate-collator.json?raw';
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+let chain: Chain | null = null;
+let accounts: Account[] = [];
+/** Schemas shipped with the console, by CID; others are fetched from the IPFS gateway. */
+const knownSchemas = new Map<string, Schema>();
+let types: { id: number; name: string; schemaCid: string }[] = [];
+
+function log(message: string, kind: 'info' | 'error' = 'info'): void {
+  const item = document.createElement('li');
+  item.textContent = `${new Date().toLocaleTimeString()} ${message}`;
+  item.className = kind;
+  $('activity').prepend(item);
+}
+
+function setConnection(state: ConnectionState): void {
+  const banner = $('connection');
+  banner.textContent = {
+    connecting: 'Connecting…',
+    connected: 'Connected',
+    disconnected: 'Connection lost: reconnecting…',
+  }[state];
+  banner.className = state;
+}
+
+function account(): Account {
+  const chosen = accounts.find((a) => a.address === $<HTMLSelectElement>('account').value);
+  if (!chosen) {
+    throw new Error('choose an account first');
+  }
+  return chosen;
+}
+
+function text(bytes: { toU8a(bare?: boolean): Uint8Array } | null | undefined): string {
+  return bytes ? new TextDecoder().decode(bytes.toU8a(true)) : '';
+}
+
+async function transact(what: string, build: () => unknown): Promise<boolean> {
+  if (!chain) {
+    log(`${what}: not connected`, 'error');
+    return false;
+  }
+  try {
+    const tx = build() as Parameters<typeof send>[1];
+    const who = account();
+    await send(chain.api, tx, who, (p: Progress) => log(`${what}: ${p}`));
+    return true;
+  } catch (e) {
+    log(`${what} failed: ${e instanceof Error ? e.message : String(e)}`, 'error');
+    return false;
+  }
+}
+
+async function loadAccounts(): Promise<void> {
+  accounts = [];
+  if (chain?.isDev) {
+    await cryptoWaitReady();
+    const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+    for (const name of ['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie']) {
+      const pair = keyring.addFromUri(`//${name}`, { name });
+      accounts.push({ kind: 'dev', name: `${name} (dev)`, address: pair.address, pair });
+    }
+  }
+  renderAccounts();
+}
+
+async function connectWallet(): Promise<void> {
+  const extensions = await web3Enable('DINFRA console');
+  if (extensions.length === 0) {
+    log('no wallet extension answered (polkadot.js, Talisman or SubWallet)', 'error');
+    return;
+  }
+  for (const found of await web3Accounts()) {
+    const injector = await web3FromAddress(found.address);
+    accounts.push({
+      kind: 'extension',
+      name: `${found.meta.name ?? found.address} (${found.meta.source})`,
+      address: found.address,
+      signer: injector.signer,
+    });
+  }
+  renderAccounts();
+}
+
+function renderAccounts(): void {
+  const select = $<HTMLSelectElement>('account');
+  select.replaceChildren(...accounts.map((a) => new Option(a.name, a.address)));
+  $('dev-note').hidden = !chain?.isDev;
+}
+
+async function loadTypes(): Promise<void> {
+  if (!chain) return;
+  const entries = await chain.api.query.dinfraProvider.deploymentTypes.entries();
+  types = entries
+    .map(([key, value]) => {
+      const t = (value as unknown as { unwrap(): Record<string, never> }).unwrap() as unknown as {
+        name: { toU8a(b?: boolean): Uint8Array };
+        schemaCid: { toU8a(b?: boolean): Uint8Array };
+        retired: { isTrue: boolean };
+      };
+      return {
+        id: Number(key.args[0].toString()),
+        name: text(t.name),
+        schemaCid: text(t.schemaCid),
+        retired: t.retired.isTrue,
+      };
+    })
+    .filter((t) => !t.retired)
+    .sort((a, b) => a.id - b.id);
+  const select = $<HTMLSelectElement>('type');
+  const chosen = select.value;
+  select.replaceChildren(...types.map((t) => new Option(`${t.name} (type ${t.id})`, String(t.id))));
+  if (chosen) select.value = chosen;
+  await renderQuotes();
+  await renderDescriptorForm();
+}
+
+async function renderQuotes(): Promise<void> {
+  if (!chain) return;
+  const body = $('quotes');
+  body.replaceChildren();
+  for (const t of types) {
+    const quotes = (await chain.api.call.dinfraApi.quote(t.id, 'Any')) as unknown as {
+      provider: { toString(): string };
+      pricePerBlock: { toBigInt(): bigint };
+      capacity: { toNumber(): number };
+      freeCapacity: { toNumber(): number };
+    }[];
+    const row = (cells: string[]) => {
+      const tr = document.createElement('tr');
+      for (const c of cells) {
+        const td = document.createElement('td');
+        td.textContent = c;
+        tr.append(td);
+      }
+      body.append(tr);
+    };
+    if (quotes.length === 0) {
+      row([`${t.name} (${t.id})`, 'no open offering with free capacity', '', '']);
+    }
+    for (const q of quotes) {
+      row([
+        `${t.name} (${t.id})`,
+        q.provider.toString(),
+        `${formatDinf(q.pricePerBlock.toBigInt())} per block`,
+        `${q.freeCapacity.toNumber()} of ${q.capacity.toNumber()}`,
+      ]);
+    }
+  }
+}
+
+async function schemaFor(cid: string): Promise<Schema> {
+  const known = knownSchemas.get(cid);
+  if (known) return known;
+  const gateway = $<HTMLInputElement>('ipfs-gateway').value.replace(/\/$/, '');
+  const answer = await fetch(`${gateway}/ipfs/${cid}?format=raw`);
+  const bytes = new Uint8Array(await answer.arrayBuffer());
+  if ((await rawCid(bytes)) !== cid) {
+    throw new Error(`the gateway's schema does not match ${cid}`);
+  }
+  const schema = JSON.parse(new TextDecoder().decode(bytes)) as Schema;
+  knownSchemas.set(cid, schema);
+  return schema;
+}
+
+async function currentSchema(): Promise<Schema> {
+  const t = types.find((t) => String(t.id) === $<HTMLSelectElement>('type').value);
+  if (!t) throw new Error('no deployment type chosen');
+  return schemaFor(t.schemaCid);
+}
+
+async function renderDescriptorForm(): Promise<void> {
+  try {
+    const schema = await currentSchema();
+    $('schema-about').textContent = schema.description ?? '';
+    renderForm($('descriptor-form'), schema);
+    await updateSubscribe();
+  } catch (e) {
+    log(`schema: ${e instanceof Error ? e.message : String(e)}`, 'error');
+  }
+}
+
+function target(): Target {
+  const kind = $<HTMLSelectElement>('target-kind').value;
+  const list = $<HTMLInputElement>('target-providers').value;
+  if (kind === 'provider') return { kind: 'provider', provider: list };
+  if (kind === 'preferred') return { kind: 'preferred', providers: list.split(/[\s,]+/) };
+  return { kind: 'any' };
+}
+
+/** The subscribe form's state: the runway, the CID, and why it cannot be sent, if it cannot. */
+async function updateSubscribe(): Promise<void> {
+  const button = $<HTMLButtonElement>('subscribe');
+  const problem = $('subscribe-problem');
+  let reason: string | null = null;
+  try {
+    const price = parseDinf($<HTMLInputElement>('max-price').value);
+    const funding = parseDinf($<HTMLInputElement>('funding').value);
+    const blocks = runwayBlocks(funding, price);
+    $('runway').textContent =
+      blocks === null ? 'free: never expires' : `${blocks} blocks, ${runwayHours(blocks)}`;
+    reason = fundingProblem(funding, price, chain?.minRunway ?? 0);
+    encodeTarget(target(), (a) => isAddress(a));
+    const descriptor = readForm($('descriptor-form'), await currentSchema());
+    const cid = await rawCid(descriptorBytes(descriptor));
+    $('descriptor-cid').textContent = cid;
+    $('descriptor-json').textContent = JSON.stringify(descriptor);
+  } catch (e) {
+    reason = e instanceof Error ? e.message : String(e);
+  }
+  problem.textContent = reason ?? '';
+  button.disabled = reason !== null;
+}
+
+async function subscribe(): Promise<void> {
+  if (!chain) return;
+  const api = chain.api;
+  const descriptor = readForm($('descriptor-form'), await currentSchema());
+  const bytes = descriptorBytes(descriptor);
+  const cid = await rawCid(bytes);
+  const upload = $<HTMLInputElement>('ipfs-api').value.replace(/\/$/, '');
+  if (upload) {
+    const form = new FormData();
+    form.append('file', new Blob([bytes as BlobPart]));
+    const answer = await fetch(`${upload}/api/v0/add?cid-version=1&raw-leaves=true`, {
+      method: 'POST',
+      body: form,
+    });
+    log(answer.ok ? `descriptor ${cid} uploaded to IPFS` : `IPFS upload failed (${answer.status})`, answer.ok ? 'info' : 'error');
+  }
+  const type = Number($<HTMLSelectElement>('type').value);
+  const encoded = encodeTarget(target(), (a) => isAddress(a));
+  const price = parseDinf($<HTMLInputElement>('max-price').value);
+  const funding = parseDinf($<HTMLInputElement>('funding').value);
+  if (
+    await transact(`subscribe to type ${type}`, () =>
+      api.tx.dinfraSubscription.subscribe(type, cid, encoded, price, funding),
+    )
+  ) {
+    await renderSubscriptions();
+  }
+}
+
+interface View {
+  phase: { type: string };
+  provider: { isSome: boolean; unwrap(): { toString(): string } };
+  endpoint: { isSome: boolean; unwrap(): { toU8a(b?: boolean): Uint8Array } };
+  balance: { toBigInt(): bigint };
+  owedNow: { toBigInt(): bigint };
+  runway: { isSome: boolean; unwrap(): { toNumber(): number } };
+  expiresAt: { isSome: boolean; unwrap(): { toNumber(): number } };
+}
+
+async function view(id: number): Promise<View | null> {
+  const answer = (await chain!.api.call.dinfraApi.subscription(id)) as unknown as {
+    isSome: boolean;
+    unwrap(): View;
+  };
+  return answer.isSome ? answer.unwrap() : null;
+}
+
+async function renderSubscriptions(): Promise<void> {
+  if (!chain || accounts.length === 0) return;
+  const me = $<HTMLSelectElement>('account').value;
+  const entries = await chain.api.query.dinfraSubscription.subscriptions.entries();
+  const mine = entries
+    .filter(([, s]) => (s as unknown as { unwrap(): { subscriber: { toString(): string } } }).unwrap().subscriber.toString() === me)
+    .map(([key]) => Number(key.args[0].toString()))
+    .sort((a, b) => a - b);
+  const body = $('subscriptions');
+  body.replaceChildren();
+  for (const id of mine) {
+    const v = await view(id);
+    if (!v) continue;
+    const runway = v.runway.isSome ? v.runway.unwrap().toNumber() : null;
+    const low = runway !== null && runway < chain.lowFundsWarning;
+    const tr = document.createElement('tr');
+    tr.dataset.subscription = String(id);
+    const cells = [
+      String(id),
+      v.phase.type,
+      v.provider.isSome ? v.provider.unwrap().toString() : '-',
+      v.endpoint.isSome ? text(v.endpoint.unwrap()) : '-',
+      formatDinf(v.balance.toBigInt()),
+      formatDinf(v.owedNow.toBigInt()),
+      runway === null ? '-' : `${runway} blocks${low ? ' (funds are low: top up)' : ''}`,
+      v.expiresAt.isSome ? String(v.expiresAt.unwrap().toNumber()) : '-',
+    ];
+    for (const [i, c] of cells.entries()) {
+      const td = document.createElement('td');
+      td.textContent = c;
+      td.className = ['id', 'phase', 'provider', 'endpoint', 'balance', 'owed', 'runway', 'expires'][i];
+      if (i === 6 && low) td.classList.add('warning');
+      tr.append(td);
+    }
+    const actions = document.createElement('td');
+    const amount = document.createElement('input');
+    amount.setAttribute('aria-label', `top-up amount for subscription ${id}`);
+    amount.placeholder = 'DINF';
+    amount.size = 8;
+    amount.className = 'top-up-amount';
+    const topUp = document.createElement('button');
+    topUp.textContent = 'Top up';
+    topUp.className = 'top-up';
+    topUp.onclick = async () => {
+      try {
+        const value = parseDinf(amount.value);
+        if (await transact(`top up ${id}`, () => chain!.api.tx.dinfraSubscription.topUp(id, value))) {
+          await renderSubscriptions();
+        }
+      } catch (e) {
+        log(`top up: ${e instanceof Error ? e.message : String(e)}`, 'error');
+      }
+    };
+    const end = document.createElement('button');
+    end.textContent = 'Terminate';
+    end.className = 'terminate';
+    end.onclick = async () => {
+      if (await transact(`terminate ${id}`, () => chain!.api.tx.dinfraSubscription.terminate(id))) {
+        await renderSubscriptions();
+      }
+    };
+    actions.append(amount, topUp, end);
+    tr.append(actions);
+    body.append(tr);
+  }
+  $('no-subscriptions').hidden = mine.length > 0;
+}
+
+async function renderProvider(): Promise<void> {
+  if (!chain || accounts.length === 0) return;
+  const me = $<HTMLSelectElement>('account').value;
+  const ids = (await chain.api.call.dinfraApi.providerDeployments(me)) as unknown as { toNumber(): number }[];
+  const body = $('deployments');
+  body.replaceChildren();
+  for (const id of ids.map((i) => i.toNumber())) {
+    const v = await view(id);
+    if (!v) continue;
+    const tr = document.createElement('tr');
+    for (const c of [String(id), v.phase.type, formatDinf(v.owedNow.toBigInt())]) {
+      const td = document.createElement('td');
+      td.textContent = c;
+      tr.append(td);
+    }
+    const td = document.createElement('td');
+    const claim = document.createElement('button');
+    claim.textContent = 'Claim';
+    claim.disabled = v.owedNow.toBigInt() === 0n;
+    claim.onclick = () => transact(`claim ${id}`, () => chain!.api.tx.dinfraSubscription.claim(id));
+    td.append(claim);
+    tr.append(td);
+    body.append(tr);
+  }
+}
+
+function wire(): void {
+  $('connect').onclick = () => start($<HTMLInputElement>('rpc').value);
+  $('wallet').onclick = () => connectWallet().catch((e) => log(String(e), 'error'));
+  $('account').onchange = () => {
+    renderSubscriptions();
+    renderProvider();
+  };
+  $('type').onchange = () => renderDescriptorForm();
+  for (const id of ['max-price', 'funding', 'target-kind', 'target-providers']) {
+    $(id).oninput = () => updateSubscribe();
+  }
+  $('descriptor-form').oninput = () => updateSubscribe();
+  $('descriptor-form').onchange = () => updateSubscribe();
+  $('subscribe-form').onsubmit = (e) => {
+    e.preventDefault();
+    subscribe().catch((err) => log(String(err), 'error'));
+  };
+  $('provider-form').onsubmit = (e) => {
+    e.preventDefault();
+    const api = chain!.api;
+    transact('register provider', () =>
+      api.tx.dinfraProvider.registerProvider($<HTMLInputElement>('provider-metadata').value),
+    );
+  };
+  $('offering-form').onsubmit = (e) => {
+    e.preventDefault();
+    const api = chain!.api;
+    const type = Number($<HTMLInputElement>('offering-type').value);
+    const capacity = Number($<HTMLInputElement>('offering-capacity').value);
+    const description = $<HTMLInputElement>('offering-description').value;
+    const action = (e as SubmitEvent).submitter?.id;
+    try {
+      const price = parseDinf($<HTMLInputElement>('offering-price').value);
+      const calls = {
+        'offering-create': () => api.tx.dinfraProvider.createOffering(type, capacity, price, description),
+        'offering-update': () => api.tx.dinfraProvider.updateOffering(type, capacity, price, description),
+        'offering-close': () => api.tx.dinfraProvider.closeOffering(type),
+        'offering-open': () => api.tx.dinfraProvider.openOffering(type),
+      } as const;
+      const build = calls[action as keyof typeof calls];
+      if (build) transact(action!.replace('-', ' '), build).then(() => loadTypes());
+    } catch (err) {
+      log(`offering: ${err instanceof Error ? err.message : String(err)}`, 'error');
+    }
+  };
+}
+
+async function start(url: string): Promise<void> {
+  try {
+    chain?.api.disconnect();
+    chain = await connect(url, setConnection);
+    log(`connected to ${url}${chain.isDev ? ' (development chain: dev accounts enabled)' : ''}`);
+    await loadAccounts();
+    await loadTypes();
+    await renderSubscriptions();
+    await renderProvider();
+    // Live: every new block refreshes what the chain shows.
+    await chain.api.rpc.chain.subscribeNewHeads(async (header) => {
+      $('head').textContent = `#${header.number.toNumber()}`;
+      await renderSubscriptions();
+      await renderProvider();
+    });
+  } catch (e) {
+    log(`cannot connect to ${url}: ${e instanceof Error ? e.message : String(e)}`, 'error');
+  }
+}
+
+async function main(): Promise<void> {
+  // The example types' schemas ship with the console, named by the CID of their exact bytes.
+  for (const file of [vmSmall, substrateCollator]) {
+    knownSchemas.set(await rawCid(new TextEncoder().encode(file)), JSON.parse(file) as Schema);
+  }
+  wire();
+  const params = new URLSearchParams(location.search);
+  const rpc = params.get('rpc') ?? 'ws://127.0.0.1:9944';
+  $<HTMLInputElement>('rpc').value = rpc;
+  await start(rpc);
+}
+
+main();

@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { descriptorBytes, rawCid } from '../src/cid';
+import { fundingProblem, runwayBlocks, runwayHours } from '../src/runway';
+import { encodeTarget, MAX_PREFERRED } from '../src/target';
+import { formatDinf, parseDinf, UNIT } from '../src/units';
+
+describe('DINF amounts', () => {
+  it('parse exactly, to the smallest unit', () => {
+    expect(parseDinf('1')).toBe(UNIT);
+    expect(parseDinf('0.001')).toBe(1_000_000_000n);
+    expect(parseDinf(' 2.5 ')).toBe(2_500_000_000_000n);
+    expect(parseDinf('0.000000000001')).toBe(1n);
+  });
+
+  it('refuse what is not an amount', () => {
+    for (const bad of ['', '-1', '1e3', 'abc', '1.2.3', '0.0000000000001']) {
+      expect(() => parseDinf(bad), bad).toThrow();
+    }
+  });
+
+  it('format without trailing zeros', () => {
+    expect(formatDinf(2_500_000_000_000n)).toBe('2.5 DINF');
+    expect(formatDinf(UNIT * 600n)).toBe('600 DINF');
+    expect(formatDinf(1n)).toBe('0.000000000001 DINF');
+  });
+});
+
+describe('runway', () => {
+  const price = 1_000_000_000n; // 1 mDINF per block
+
+  it('is whole blocks of funding, and none for a free offering', () => {
+    expect(runwayBlocks(600n * price, price)).toBe(600n);
+    expect(runwayBlocks(600n * price + price - 1n, price)).toBe(600n);
+    expect(runwayBlocks(123n, 0n)).toBeNull();
+  });
+
+  it('reads in hours of 600 relay blocks', () => {
+    expect(runwayHours(600n)).toBe('1.0 h');
+    expect(runwayHours(900n)).toBe('1.5 h');
+    expect(runwayHours(59n)).toBe('0.0 h');
+  });
+
+  it('below the minimum runway is refused, at it accepted, free always', () => {
+    expect(fundingProblem(599n * price, price, 600)).toMatch(/at least 600 blocks/);
+    expect(fundingProblem(600n * price, price, 600)).toBeNull();
+    expect(fundingProblem(0n, 0n, 600)).toBeNull();
+    expect(fundingProblem(-1n, price, 600)).toMatch(/negative/);
+  });
+});
+
+describe('award target', () => {
+  const isAddress = (a: string) => a.startsWith('5') && a.length === 48;
+  const alice = '5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY';
+  const bob = '5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty';
+
+  it('encodes each kind as the runtime enum', () => {
+    expect(encodeTarget({ kind: 'any' }, isAddress)).toBe('Any');
+    expect(encodeTarget({ kind: 'provider', provider: ` ${alice} ` }, isAddress)).toEqual({
+      Provider: alice,
+    });
+    expect(
+      encodeTarget({ kind: 'preferred', providers: [alice, bob, alice, ''] }, isAddress),
+    ).toEqual({ Preferred: [alice, bob] });
+  });
+
+  it('refuses bad addresses, empty and too long lists', () => {
+    expect(() => encodeTarget({ kind: 'provider', provider: 'nobody' }, isAddress)).toThrow(
+      /not an account/,
+    );
+    expect(() => encodeTarget({ kind: 'preferred', providers: [] }, isAddress)).toThrow(
+      /at least one/,
+    );
+    const many = Array.from({ length: MAX_PREFERRED + 1 }, (_, i) => alice.slice(0, -2) + String(i).padStart(2, '0'));
+    expect(() => encodeTarget({ kind: 'preferred', providers: many }, isAddress)).toThrow(
+      /at most 8/,
+    );
+  });
+});
+
+describe('CID', () => {
+  it('names the vm-small schema as the runtime registered it', async () => {
+    const schema = readFileSync(new URL('../../schemas/vm-small.json', import.meta.url));
+    expect(await rawCid(new Uint8Array(schema))).toBe(
+      'bafkreiab6yozse6nw3f7zfckdzp3wfvwjktygduvs4msm35dni2j2dijca',
+    );
+  });
+
+  it('names a descriptor by its JSON, as OGate fetches it', async () => {
+    const bytes = descriptorBytes({ image: 'debian-12' });
+    expect(new TextDecoder().decode(bytes)).toBe('{"image":"debian-12"}');
+    const cid = await rawCid(bytes);
+    expect(cid).toMatch(/^bafkrei[a-z2-7]{52}$/);
+    expect(await rawCid(descriptorBytes({ image: 'debian-13' }))).not.toBe(cid);
+  });
+});
