@@ -274,7 +274,31 @@ async function view(id: number): Promise<View | null> {
   return answer.isSome ? answer.unwrap() : null;
 }
 
-async function renderSubscriptions(): Promise<void> {
+/**
+ * Runs `render` one call at a time: a call made while one runs waits for it, and calls that
+ * pile up meanwhile collapse into one, so that two renders never interleave.
+ */
+function serial(render: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | null = null;
+  let again: Promise<void> | null = null;
+  return () => {
+    if (!running) {
+      running = render().finally(() => (running = null));
+      return running;
+    }
+    again ??= running.then(() => {
+      again = null;
+      running = render().finally(() => (running = null));
+      return running;
+    });
+    return again;
+  };
+}
+
+const renderSubscriptions = serial(drawSubscriptions);
+const renderProvider = serial(drawProvider);
+
+async function drawSubscriptions(): Promise<void> {
   if (!chain || accounts.length === 0) return;
   const me = $<HTMLSelectElement>('account').value;
   const entries = await chain.api.query.dinfraSubscription.subscriptions.entries();
@@ -282,67 +306,82 @@ async function renderSubscriptions(): Promise<void> {
     .filter(([, s]) => (s as unknown as { unwrap(): { subscriber: { toString(): string } } }).unwrap().subscriber.toString() === me)
     .map(([key]) => Number(key.args[0].toString()))
     .sort((a, b) => a - b);
+  // Rows are updated in place, so that an amount being typed survives the next block.
   const body = $('subscriptions');
-  body.replaceChildren();
+  const shown = new Set<string>();
   for (const id of mine) {
     const v = await view(id);
     if (!v) continue;
+    shown.add(String(id));
     const runway = v.runway.isSome ? v.runway.unwrap().toNumber() : null;
     const low = runway !== null && runway < chain.lowFundsWarning;
-    const tr = document.createElement('tr');
-    tr.dataset.subscription = String(id);
-    const cells = [
-      String(id),
-      v.phase.type,
-      v.provider.isSome ? v.provider.unwrap().toString() : '-',
-      v.endpoint.isSome ? text(v.endpoint.unwrap()) : '-',
-      formatDinf(v.balance.toBigInt()),
-      formatDinf(v.owedNow.toBigInt()),
-      runway === null ? '-' : `${runway} blocks${low ? ' (funds are low: top up)' : ''}`,
-      v.expiresAt.isSome ? String(v.expiresAt.unwrap().toNumber()) : '-',
-    ];
-    for (const [i, c] of cells.entries()) {
-      const td = document.createElement('td');
-      td.textContent = c;
-      td.className = ['id', 'phase', 'provider', 'endpoint', 'balance', 'owed', 'runway', 'expires'][i];
-      if (i === 6 && low) td.classList.add('warning');
-      tr.append(td);
+    const tr = body.querySelector<HTMLTableRowElement>(`tr[data-subscription="${id}"]`) ?? subscriptionRow(id);
+    const cells: Record<string, string> = {
+      id: String(id),
+      phase: v.phase.type,
+      provider: v.provider.isSome ? v.provider.unwrap().toString() : '-',
+      endpoint: v.endpoint.isSome ? text(v.endpoint.unwrap()) : '-',
+      balance: formatDinf(v.balance.toBigInt()),
+      owed: formatDinf(v.owedNow.toBigInt()),
+      runway: runway === null ? '-' : `${runway} blocks${low ? ' (funds are low: top up)' : ''}`,
+      expires: v.expiresAt.isSome ? String(v.expiresAt.unwrap().toNumber()) : '-',
+    };
+    for (const [name, value] of Object.entries(cells)) {
+      const td = tr.querySelector<HTMLTableCellElement>(`td.${name}`);
+      if (td && td.textContent !== value) td.textContent = value;
     }
-    const actions = document.createElement('td');
-    const amount = document.createElement('input');
-    amount.setAttribute('aria-label', `top-up amount for subscription ${id}`);
-    amount.placeholder = 'DINF';
-    amount.size = 8;
-    amount.className = 'top-up-amount';
-    const topUp = document.createElement('button');
-    topUp.textContent = 'Top up';
-    topUp.className = 'top-up';
-    topUp.onclick = async () => {
-      try {
-        const value = parseDinf(amount.value);
-        if (await transact(`top up ${id}`, () => chain!.api.tx.dinfraSubscription.topUp(id, value))) {
-          await renderSubscriptions();
-        }
-      } catch (e) {
-        log(`top up: ${e instanceof Error ? e.message : String(e)}`, 'error');
-      }
-    };
-    const end = document.createElement('button');
-    end.textContent = 'Terminate';
-    end.className = 'terminate';
-    end.onclick = async () => {
-      if (await transact(`terminate ${id}`, () => chain!.api.tx.dinfraSubscription.terminate(id))) {
-        await renderSubscriptions();
-      }
-    };
-    actions.append(amount, topUp, end);
-    tr.append(actions);
-    body.append(tr);
+    tr.querySelector('td.runway')?.classList.toggle('warning', low);
+  }
+  for (const tr of body.querySelectorAll<HTMLTableRowElement>('tr[data-subscription]')) {
+    if (!shown.has(tr.dataset.subscription ?? '')) tr.remove();
   }
   $('no-subscriptions').hidden = mine.length > 0;
 }
 
-async function renderProvider(): Promise<void> {
+/** A new row for subscription `id`, with its top-up and terminate controls. */
+function subscriptionRow(id: number): HTMLTableRowElement {
+  const tr = document.createElement('tr');
+  tr.dataset.subscription = String(id);
+  for (const name of ['id', 'phase', 'provider', 'endpoint', 'balance', 'owed', 'runway', 'expires']) {
+    const td = document.createElement('td');
+    td.className = name;
+    tr.append(td);
+  }
+  const actions = document.createElement('td');
+  const amount = document.createElement('input');
+  amount.setAttribute('aria-label', `top-up amount for subscription ${id}`);
+  amount.placeholder = 'DINF';
+  amount.size = 8;
+  amount.className = 'top-up-amount';
+  const topUp = document.createElement('button');
+  topUp.textContent = 'Top up';
+  topUp.className = 'top-up';
+  topUp.onclick = async () => {
+    try {
+      const value = parseDinf(amount.value);
+      if (await transact(`top up ${id}`, () => chain!.api.tx.dinfraSubscription.topUp(id, value))) {
+        amount.value = '';
+        await renderSubscriptions();
+      }
+    } catch (e) {
+      log(`top up ${id} failed: ${e instanceof Error ? e.message : String(e)}`, 'error');
+    }
+  };
+  const end = document.createElement('button');
+  end.textContent = 'Terminate';
+  end.className = 'terminate';
+  end.onclick = async () => {
+    if (await transact(`terminate ${id}`, () => chain!.api.tx.dinfraSubscription.terminate(id))) {
+      await renderSubscriptions();
+    }
+  };
+  actions.append(amount, topUp, end);
+  tr.append(actions);
+  $('subscriptions').append(tr);
+  return tr;
+}
+
+async function drawProvider(): Promise<void> {
   if (!chain || accounts.length === 0) return;
   const me = $<HTMLSelectElement>('account').value;
   const ids = (await chain.api.call.dinfraApi.providerDeployments(me)) as unknown as { toNumber(): number }[];
@@ -388,9 +427,12 @@ function wire(): void {
   $('provider-form').onsubmit = (e) => {
     e.preventDefault();
     const api = chain!.api;
-    transact('register provider', () =>
-      api.tx.dinfraProvider.registerProvider($<HTMLInputElement>('provider-metadata').value),
-    );
+    const metadata = $<HTMLInputElement>('provider-metadata').value;
+    if ((e as SubmitEvent).submitter?.id === 'provider-update') {
+      transact('update provider', () => api.tx.dinfraProvider.updateProvider(metadata));
+    } else {
+      transact('register provider', () => api.tx.dinfraProvider.registerProvider(metadata));
+    }
   };
   $('offering-form').onsubmit = (e) => {
     e.preventDefault();
@@ -427,6 +469,7 @@ async function start(url: string): Promise<void> {
     // Live: every new block refreshes what the chain shows.
     await chain.api.rpc.chain.subscribeNewHeads(async (header) => {
       $('head').textContent = `#${header.number.toNumber()}`;
+      await renderQuotes();
       await renderSubscriptions();
       await renderProvider();
     });

@@ -109,8 +109,20 @@ try {
 
   // The provider (Alice) registers and offers vm-small from the page.
   await page.selectOption('#account', alice.address);
-  await page.click('#provider-form button[type=submit]');
+  await page.click('#provider-register');
   await finalized('register provider');
+  // Registering again fails on chain; the page says so in the pallet's documented words.
+  await page.click('#provider-register');
+  await eventually('the dispatch error is explained', async () =>
+    /register provider failed: dinfraProvider\.\w+: \S/.test(await activity()),
+  );
+  await page.fill('#provider-metadata', '{"name":"alice cloud"}');
+  await page.click('#provider-update');
+  await finalized('update provider');
+  const provider = (await api.query.dinfraProvider.providers(alice.address)).unwrap();
+  if (new TextDecoder().decode(provider.metadata.toU8a(true)) !== '{"name":"alice cloud"}') {
+    throw new Error('the provider metadata on chain is not the page\'s');
+  }
   await page.fill('#offering-type', '0');
   await page.fill('#offering-capacity', '8');
   await page.fill('#offering-price', '0.001');
