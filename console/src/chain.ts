@@ -29,7 +29,9 @@ export async function connect(
   const constants = api.consts.dinfraSubscription;
   return {
     api,
-    isDev: chainType.isDevelopment || chainType.isLocal,
+    // Only a development chain: a local testnet is shared by its operators, even if they use
+    // the well-known keys.
+    isDev: chainType.isDevelopment,
     minRunway: Number(constants.minRunway.toString()),
     lowFundsWarning: Number(constants.lowFundsWarning.toString()),
     subscriptionDeposit: BigInt(constants.subscriptionDeposit.toString()),
