@@ -381,9 +381,37 @@ function subscriptionRow(id: number): HTMLTableRowElement {
   return tr;
 }
 
+/** The provider's OGate view of its deployments, by id, when a token is given and it answers. */
+async function gatewayView(): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  const token = $<HTMLInputElement>('ogate-token').value.trim();
+  const status = $('ogate-status');
+  if (!token) {
+    status.textContent = '';
+    return out;
+  }
+  try {
+    const answer = await fetch('/ogate/v1/deployments?active=false', {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    if (!answer.ok) {
+      status.textContent = `OGate refused (${answer.status})`;
+      return out;
+    }
+    for (const d of (await answer.json()) as { subscription: number; phase: string; reason?: string }[]) {
+      out.set(d.subscription, d.reason ? `${d.phase}: ${d.reason}` : d.phase);
+    }
+    status.textContent = 'OGate answers';
+  } catch (e) {
+    status.textContent = `OGate unreachable: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  return out;
+}
+
 async function drawProvider(): Promise<void> {
   if (!chain || accounts.length === 0) return;
   const me = $<HTMLSelectElement>('account').value;
+  const gateway = await gatewayView();
   const ids = (await chain.api.call.dinfraApi.providerDeployments(me)) as unknown as { toNumber(): number }[];
   const body = $('deployments');
   body.replaceChildren();
@@ -391,7 +419,7 @@ async function drawProvider(): Promise<void> {
     const v = await view(id);
     if (!v) continue;
     const tr = document.createElement('tr');
-    for (const c of [String(id), v.phase.type, formatDinf(v.owedNow.toBigInt())]) {
+    for (const c of [String(id), v.phase.type, formatDinf(v.owedNow.toBigInt()), gateway.get(id) ?? '-']) {
       const td = document.createElement('td');
       td.textContent = c;
       tr.append(td);

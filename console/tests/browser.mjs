@@ -6,7 +6,8 @@
 // Needs the built node ($CARGO_TARGET_DIR/debug/dinfra-node) and /usr/bin/chromium.
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, existsSync, openSync } from 'node:fs';
+import { mkdirSync, existsSync, openSync, readFileSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createConnection, createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -16,8 +17,10 @@ import { createServer as vite } from 'vite';
 
 const target = process.env.CARGO_TARGET_DIR ?? join(homedir(), '.cache/dinfra/target');
 const nodeBinary = join(target, 'debug/dinfra-node');
+const ogateBinary = join(target, 'debug/dinfra-ogate');
 const browserBinary = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const artifacts = new URL('../test-artifacts/', import.meta.url).pathname;
+rmSync(artifacts, { recursive: true, force: true });
 mkdirSync(artifacts, { recursive: true });
 
 function freePort() {
@@ -45,7 +48,7 @@ async function eventually(what, check, ms = 120_000) {
   throw new Error(`timed out waiting until ${what}${last ? `: ${last}` : ''}`);
 }
 
-for (const [what, path] of [['dinfra-node', nodeBinary], ['Chromium', browserBinary]]) {
+for (const [what, path] of [['dinfra-node', nodeBinary], ['dinfra-ogate', ogateBinary], ['Chromium', browserBinary]]) {
   if (!existsSync(path)) {
     console.error(`browser test: ${what} not found at ${path}`);
     process.exit(1);
@@ -60,6 +63,7 @@ const node = spawn(
   { stdio: ['ignore', log, log] },
 );
 let server;
+let ogate;
 let browser;
 let api;
 let failed = false;
@@ -81,8 +85,27 @@ try {
   const alice = keyring.addFromUri('//Alice');
   const bob = keyring.addFromUri('//Bob');
 
+  // Alice's OGate, reading content from a directory; the page reaches it through Vite's proxy.
+  const scratch = mkdtempSync(join(tmpdir(), 'dinfra-console-'));
+  const content = join(scratch, 'content');
+  mkdirSync(content);
+  const ogatePort = await freePort();
+  process.env.OGATE_URL = `http://127.0.0.1:${ogatePort}`;
+  const ogateLog = openSync(join(artifacts, 'ogate.log'), 'w');
+  ogate = spawn(
+    ogateBinary,
+    ['--node-url', rpc, '--provider', '//Alice', '--operator-seed', '//Ferdie', '--listen', `127.0.0.1:${ogatePort}`,
+      '--data-dir', join(scratch, 'ogate'), '--content-dir', content, '--token', 'console:console-token-1'],
+    { stdio: ['ignore', ogateLog, ogateLog] },
+  );
+
   server = await vite({ root: new URL('..', import.meta.url).pathname, server: { port: await freePort(), host: '127.0.0.1' }, logLevel: 'warn' });
   await server.listen();
+  const { rawCid, descriptorBytes } = await server.ssrLoadModule('/src/cid.ts');
+  const schema = readFileSync(new URL('../../schemas/vm-small.json', import.meta.url));
+  writeFileSync(join(content, await rawCid(new Uint8Array(schema))), schema);
+  const descriptor = descriptorBytes({ image: 'debian-12' });
+  writeFileSync(join(content, await rawCid(descriptor)), descriptor);
   const pageUrl = `${server.resolvedUrls.local[0]}?rpc=${encodeURIComponent(rpc)}`;
 
   browser = await chromium.launch({ executablePath: browserBinary, headless: true, args: ['--no-sandbox'] });
@@ -166,6 +189,16 @@ try {
   );
   await eventually('Running shows', async () => (await row.locator('.phase').innerText()) === 'Running');
   await eventually('the endpoint shows', async () => (await row.locator('.endpoint').innerText()) === 'http://127.0.0.1:20000');
+  // Alice's view adds her gateway's: OGate verified the descriptor and saw the report.
+  await page.selectOption('#account', alice.address);
+  await page.fill('#ogate-token', 'console-token-1');
+  await eventually("the gateway's view shows", async () =>
+    (await page.locator('#deployments').innerText()).includes('running'),
+  );
+  await shot('provider-view');
+  await page.fill('#ogate-token', '');
+  await page.selectOption('#account', bob.address);
+  await eventually('Bob\'s row is back', async () => (await row.locator('.phase').innerText()) === 'Running');
   await shot('running');
 
   // A top-up; the balance shown is the chain's.
@@ -195,6 +228,7 @@ try {
 } finally {
   await browser?.close();
   await server?.close();
+  ogate?.kill('SIGTERM');
   await api?.disconnect();
   node.kill('SIGTERM');
 }
