@@ -79,6 +79,8 @@ struct FakeDriver {
 	live: Mutex<BTreeMap<u64, Instance>>,
 	provisioned: Mutex<Vec<Spec>>,
 	refuse: Mutex<Option<String>>,
+	/// A subscription whose infrastructure is unavailable for now.
+	busy: Mutex<Option<u64>>,
 }
 
 fn endpoint(subscription: u64) -> String {
@@ -110,6 +112,9 @@ impl Driver for FakeDriver {
 	async fn provision(&self, spec: &Spec) -> Result<Instance, DriverError> {
 		if let Some(reason) = self.refuse.lock().unwrap().clone() {
 			return Err(DriverError::Refused(reason));
+		}
+		if *self.busy.lock().unwrap() == Some(spec.subscription) {
+			return Err(DriverError::Unavailable("the hypervisor is busy".into()));
 		}
 		self.provisioned.lock().unwrap().push(spec.clone());
 		let instance = Instance {
@@ -209,6 +214,27 @@ async fn a_running_deployment_that_cannot_be_restored_is_cancelled_and_a_new_one
 			(8, "status".into(), json!({ "status": "failed", "reason": "no capacity left" })),
 		]
 	);
+}
+
+#[tokio::test]
+async fn one_deployment_that_cannot_be_restored_yet_does_not_hold_up_the_others() {
+	let (gate, ogate) =
+		fake_ogate(vec![deployment(1, "provisioning", None), deployment(2, "provisioning", None)])
+			.await;
+	let driver = FakeDriver::default();
+	*driver.busy.lock().unwrap() = Some(1);
+	let reactor = Reactor::new(driver, ogate);
+
+	let done = pass(&reactor).await.unwrap();
+	assert_eq!(done, Pass { removed: vec![], restored: vec![2], cancelled: vec![] });
+	assert_eq!(
+		*gate.reports.lock().unwrap(),
+		vec![(2, "status".into(), json!({ "status": "running", "endpoint": endpoint(2) }))],
+		"nothing is reported for the busy one: it is neither running nor failed"
+	);
+	// Once available, the next pass restores it.
+	*reactor.driver.busy.lock().unwrap() = None;
+	assert_eq!(pass(&reactor).await.unwrap().restored, vec![1]);
 }
 
 #[tokio::test]

@@ -410,10 +410,12 @@ impl Driver for LocalDriver {
 	}
 
 	async fn provision(&self, spec: &Spec) -> Result<Instance, DriverError> {
-		let supervised = {
+		// `started`: this call started the program, so a failure removes what it made; a
+		// deployment that already existed is left to its supervisor.
+		let (supervised, started) = {
 			let mut deployments = self.deployments.lock().await;
 			match deployments.get(&spec.subscription) {
-				Some(s) if *s.life.borrow() == Life::Alive => s.clone(),
+				Some(s) if *s.life.borrow() == Life::Alive => (s.clone(), false),
 				existing => {
 					let program = self.program(spec.deployment_type).cloned().ok_or_else(|| {
 						DriverError::Refused(format!(
@@ -440,7 +442,7 @@ impl Driver for LocalDriver {
 					write_record(&self.config.state_dir, &record)?;
 					let supervised = self.supervise(record, false);
 					deployments.insert(spec.subscription, supervised.clone());
-					supervised
+					(supervised, true)
 				}
 			}
 		};
@@ -452,9 +454,9 @@ impl Driver for LocalDriver {
 			if instance.state == InstanceState::Running {
 				return Ok(instance);
 			}
-			if *supervised.life.borrow() == Life::GaveUp || tokio::time::Instant::now() >= deadline
-			{
-				let why = if *supervised.life.borrow() == Life::GaveUp {
+			let gave_up = *supervised.life.borrow() == Life::GaveUp;
+			if gave_up || tokio::time::Instant::now() >= deadline {
+				let why = if gave_up {
 					"the program keeps exiting".to_string()
 				} else {
 					format!(
@@ -462,6 +464,10 @@ impl Driver for LocalDriver {
 						self.config.ready_timeout_ms
 					)
 				};
+				if !started && !gave_up {
+					// Ours already, and still being restarted by its supervisor: not a refusal.
+					return Err(DriverError::Unavailable(why));
+				}
 				self.deprovision(spec.subscription).await?;
 				return Err(DriverError::Refused(why));
 			}
