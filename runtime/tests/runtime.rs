@@ -309,6 +309,73 @@ fn a_whole_subscription_lifecycle_as_signed_transactions() {
 	});
 }
 
+/// Root changes the minimum runway with `System::set_storage` at its well-known key (how a test
+/// network shortens it to see subscriptions end within minutes); the new value applies to the
+/// next subscription, and nobody else can change it.
+#[test]
+fn root_changes_the_minimum_runway_and_nobody_else_can() {
+	use dinfra_runtime::configs::dinfra::MinRunway;
+	use polkadot_sdk::frame_support::{
+		assert_noop, assert_ok, dispatch::RawOrigin, traits::UnfilteredDispatchable,
+	};
+	preset("development").execute_with(|| {
+		System::set_block_number(1);
+		RelaychainDataProvider::<Runtime>::set_block_number(100);
+		assert_eq!(MinRunway::get(), dinfra_runtime::configs::dinfra::RELAY_BLOCKS_PER_HOUR);
+		let key = MinRunway::key().to_vec();
+		assert_eq!(key, polkadot_sdk::sp_io::hashing::twox_128(b":MinRunway:").to_vec());
+		let set = |value: u32| frame_system::Call::<Runtime>::set_storage {
+			items: vec![(key.clone(), value.encode())],
+		};
+		assert_noop!(
+			RuntimeCall::System(set(1)).dispatch_bypass_filter(
+				RawOrigin::Signed(Sr25519Keyring::Bob.to_account_id()).into()
+			),
+			polkadot_sdk::sp_runtime::DispatchError::BadOrigin
+		);
+		assert_ok!(RuntimeCall::System(set(20)).dispatch_bypass_filter(RawOrigin::Root.into()));
+		assert_eq!(MinRunway::get(), 20);
+
+		// Bob offers vm-small; Charlie subscribes with 20 blocks of runway, a third of what the
+		// default would have demanded.
+		let price: Balance = DINF / 100;
+		submit(
+			Sr25519Keyring::Bob,
+			RuntimeCall::DinfraProvider(pallet_dinfra_provider::Call::register_provider {
+				metadata: Default::default(),
+			}),
+		);
+		submit(
+			Sr25519Keyring::Bob,
+			RuntimeCall::DinfraProvider(pallet_dinfra_provider::Call::create_offering {
+				deployment_type: 0,
+				capacity: 1,
+				price_per_block: price,
+				description: Default::default(),
+			}),
+		);
+		let subscribe = |funding: Balance| {
+			RuntimeCall::DinfraSubscription(pallet_dinfra_subscription::Call::subscribe {
+				deployment_type: 0,
+				descriptor_cid: genesis_config_presets::VM_SMALL_SCHEMA_CID
+					.as_bytes()
+					.to_vec()
+					.try_into()
+					.unwrap(),
+				target: dinfra_primitives::AwardTarget::Any,
+				max_price_per_block: price,
+				funding,
+			})
+		};
+		let charlie = RawOrigin::Signed(Sr25519Keyring::Charlie.to_account_id());
+		assert_noop!(
+			subscribe(price * 19).dispatch_bypass_filter(charlie.clone().into()),
+			pallet_dinfra_subscription::Error::<Runtime>::FundingBelowMinRunway
+		);
+		assert_ok!(subscribe(price * 20).dispatch_bypass_filter(charlie.into()));
+	});
+}
+
 /// The outcome of the proxied call in the last transaction.
 fn proxied_result() -> polkadot_sdk::sp_runtime::DispatchResult {
 	System::events()

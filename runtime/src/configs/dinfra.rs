@@ -27,7 +27,12 @@ parameter_types! {
 	/// A paid subscription must be funded for an hour at its price cap. Provisioning a machine
 	/// takes minutes; a shorter runway would let providers do setup work for deployments that
 	/// expire before they are useful.
-	pub const MinRunway: u32 = RELAY_BLOCKS_PER_HOUR;
+	///
+	/// It is kept in storage (at `twox_128(b":MinRunway:")`), so that Root can change it with
+	/// `System::set_storage` without a runtime upgrade: a market may learn that its deployments
+	/// need longer, and a test network lowers it to see subscriptions end within minutes. It
+	/// only applies to subscriptions and top-ups that come after the change.
+	pub storage MinRunway: u32 = RELAY_BLOCKS_PER_HOUR;
 	/// A subscription waits up to ten minutes for an eligible offering, then is refunded in
 	/// full: long enough for a provider to free capacity, short enough that funds are not locked
 	/// for nothing.
