@@ -216,6 +216,25 @@ fn submit(who: Sr25519Keyring, call: RuntimeCall) -> Balance {
 		.expect("a fee was paid")
 }
 
+/// Bob registers as a provider (with `metadata`) and offers `capacity` of vm-small (type 0) at
+/// `price` per relay block. Returns the fees he paid.
+fn bob_offers_vm_small(metadata: &[u8], capacity: u32, price: Balance) -> Balance {
+	submit(
+		Sr25519Keyring::Bob,
+		RuntimeCall::DinfraProvider(pallet_dinfra_provider::Call::register_provider {
+			metadata: metadata.to_vec().try_into().unwrap(),
+		}),
+	) + submit(
+		Sr25519Keyring::Bob,
+		RuntimeCall::DinfraProvider(pallet_dinfra_provider::Call::create_offering {
+			deployment_type: 0,
+			capacity,
+			price_per_block: price,
+			description: Default::default(),
+		}),
+	)
+}
+
 /// Moves the billing clock (the relay chain's block number) to `n` and runs the market's hook.
 fn relay_block(n: u32) {
 	RelaychainDataProvider::<Runtime>::set_block_number(n);
@@ -249,21 +268,7 @@ fn a_whole_subscription_lifecycle_as_signed_transactions() {
 		let mut fees = 0;
 
 		// Bob becomes a provider of vm-small at 0.01 DINF per relay block.
-		fees += submit(
-			Sr25519Keyring::Bob,
-			RuntimeCall::DinfraProvider(pallet_dinfra_provider::Call::register_provider {
-				metadata: b"{\"region\":\"eu\"}".to_vec().try_into().unwrap(),
-			}),
-		);
-		fees += submit(
-			Sr25519Keyring::Bob,
-			RuntimeCall::DinfraProvider(pallet_dinfra_provider::Call::create_offering {
-				deployment_type: vm_small,
-				capacity: 4,
-				price_per_block: price,
-				description: Default::default(),
-			}),
-		);
+		fees += bob_offers_vm_small(b"{\"region\":\"eu\"}", 4, price);
 		let bob_before = Balances::free_balance(&bob);
 
 		// Charlie subscribes with exactly the minimum runway plus ten blocks.
@@ -339,21 +344,7 @@ fn root_changes_the_minimum_runway_and_nobody_else_can() {
 		// Bob offers vm-small; Charlie subscribes with 20 blocks of runway, a third of what the
 		// default would have demanded.
 		let price: Balance = DINF / 100;
-		submit(
-			Sr25519Keyring::Bob,
-			RuntimeCall::DinfraProvider(pallet_dinfra_provider::Call::register_provider {
-				metadata: Default::default(),
-			}),
-		);
-		submit(
-			Sr25519Keyring::Bob,
-			RuntimeCall::DinfraProvider(pallet_dinfra_provider::Call::create_offering {
-				deployment_type: 0,
-				capacity: 1,
-				price_per_block: price,
-				description: Default::default(),
-			}),
-		);
+		bob_offers_vm_small(b"", 1, price);
 		let subscribe = |funding: Balance| {
 			RuntimeCall::DinfraSubscription(pallet_dinfra_subscription::Call::subscribe {
 				deployment_type: 0,
@@ -407,21 +398,7 @@ fn a_dinfra_operator_reports_and_claims_for_its_provider_and_can_do_nothing_else
 		let (bob, dave): (AccountId, AccountId) =
 			(Sr25519Keyring::Bob.to_account_id(), Sr25519Keyring::Dave.to_account_id());
 		let price: Balance = DINF / 100;
-		submit(
-			Sr25519Keyring::Bob,
-			RuntimeCall::DinfraProvider(pallet_dinfra_provider::Call::register_provider {
-				metadata: Default::default(),
-			}),
-		);
-		submit(
-			Sr25519Keyring::Bob,
-			RuntimeCall::DinfraProvider(pallet_dinfra_provider::Call::create_offering {
-				deployment_type: 0,
-				capacity: 1,
-				price_per_block: price,
-				description: Default::default(),
-			}),
-		);
+		bob_offers_vm_small(b"", 1, price);
 		// Bob's gateway signs with Dave's key.
 		submit(
 			Sr25519Keyring::Bob,
