@@ -235,6 +235,21 @@ fn bob_offers_vm_small(metadata: &[u8], capacity: u32, price: Balance) -> Balanc
 	)
 }
 
+/// A subscription to vm-small (type 0) with its example descriptor, to any provider.
+fn subscribe_to_vm_small(price: Balance, funding: Balance) -> RuntimeCall {
+	RuntimeCall::DinfraSubscription(pallet_dinfra_subscription::Call::subscribe {
+		deployment_type: 0,
+		descriptor_cid: genesis_config_presets::VM_SMALL_SCHEMA_CID
+			.as_bytes()
+			.to_vec()
+			.try_into()
+			.unwrap(),
+		target: dinfra_primitives::AwardTarget::Any,
+		max_price_per_block: price,
+		funding,
+	})
+}
+
 /// Moves the billing clock (the relay chain's block number) to `n` and runs the market's hook.
 fn relay_block(n: u32) {
 	RelaychainDataProvider::<Runtime>::set_block_number(n);
@@ -345,19 +360,7 @@ fn root_changes_the_minimum_runway_and_nobody_else_can() {
 		// default would have demanded.
 		let price: Balance = DINF / 100;
 		bob_offers_vm_small(b"", 1, price);
-		let subscribe = |funding: Balance| {
-			RuntimeCall::DinfraSubscription(pallet_dinfra_subscription::Call::subscribe {
-				deployment_type: 0,
-				descriptor_cid: genesis_config_presets::VM_SMALL_SCHEMA_CID
-					.as_bytes()
-					.to_vec()
-					.try_into()
-					.unwrap(),
-				target: dinfra_primitives::AwardTarget::Any,
-				max_price_per_block: price,
-				funding,
-			})
-		};
+		let subscribe = |funding: Balance| subscribe_to_vm_small(price, funding);
 		let charlie = RawOrigin::Signed(Sr25519Keyring::Charlie.to_account_id());
 		assert_noop!(
 			subscribe(price * 19).dispatch_bypass_filter(charlie.clone().into()),
@@ -409,20 +412,7 @@ fn a_dinfra_operator_reports_and_claims_for_its_provider_and_can_do_nothing_else
 			}),
 		);
 		let funding = price * Balance::from(dinfra_runtime::configs::dinfra::MinRunway::get());
-		submit(
-			Sr25519Keyring::Charlie,
-			RuntimeCall::DinfraSubscription(pallet_dinfra_subscription::Call::subscribe {
-				deployment_type: 0,
-				descriptor_cid: genesis_config_presets::VM_SMALL_SCHEMA_CID
-					.as_bytes()
-					.to_vec()
-					.try_into()
-					.unwrap(),
-				target: dinfra_primitives::AwardTarget::Any,
-				max_price_per_block: price,
-				funding,
-			}),
-		);
+		submit(Sr25519Keyring::Charlie, subscribe_to_vm_small(price, funding));
 		relay_block(101);
 
 		// The operator reports the deployment running, as Bob.
