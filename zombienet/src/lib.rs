@@ -26,7 +26,7 @@ use subxt_signer::sr25519::Keypair;
 /// Code generated from the committed metadata, which a test in the runtime keeps current.
 #[subxt::subxt(
 	runtime_metadata_path = "../metadata/dinfra.scale",
-	crate = "::zombienet_sdk::subxt",
+	crate = "::zombienet_sdk::subxt::ext::subxt_core",
 	derive_for_all_types = "Clone, PartialEq"
 )]
 pub mod dinfra {}
@@ -182,9 +182,9 @@ impl Chain {
 		for number in from..from.saturating_add(blocks) {
 			let hash = self.finalized_block(number).await;
 			let events = self.events(hash).await;
-			if let Some(event) =
-				events.find::<E>().map(|e| e.expect("the event decodes")).find(|e| matches(e))
-			{
+			let found =
+				events.find::<E>().map(|e| e.expect("the event decodes")).find(|e| matches(e));
+			if let Some(event) = found {
 				return (hash, event);
 			}
 		}
@@ -192,20 +192,20 @@ impl Chain {
 	}
 
 	/// Submits `call` signed by `who` and waits until it is in a finalized block and succeeded.
-	pub async fn submit(
-		&self,
-		who: &Keypair,
-		call: impl subxt::tx::Payload,
-	) -> ExtrinsicEvents<PolkadotConfig> {
+	pub async fn submit(&self, who: &Keypair, call: impl subxt::tx::Payload) -> Finalized {
 		within(Duration::from_secs(300), "a transaction is finalized", async {
-			self.client
+			let in_block = self
+				.client
 				.tx()
 				.sign_and_submit_then_watch_default(&call, who)
 				.await
 				.expect("the transaction is accepted")
-				.wait_for_finalized_success()
+				.wait_for_finalized()
 				.await
-				.expect("the transaction is finalized and succeeds")
+				.expect("the transaction is finalized");
+			let events =
+				in_block.wait_for_success().await.expect("the finalized transaction succeeded");
+			Finalized { block: in_block.block_hash(), events }
 		})
 		.await
 	}
@@ -255,6 +255,19 @@ impl Chain {
 	}
 }
 
+/// A transaction in a finalized block, and the events it emitted.
+pub struct Finalized {
+	pub block: Hash,
+	pub events: ExtrinsicEvents<PolkadotConfig>,
+}
+
+impl Finalized {
+	/// The finalized block the transaction is in.
+	pub fn block_hash(&self) -> Hash {
+		self.block
+	}
+}
+
 /// The account of a key.
 pub fn account(who: &Keypair) -> AccountId32 {
 	who.public_key().to_account_id()
@@ -265,9 +278,9 @@ pub fn bounded(bytes: &[u8]) -> BoundedVec<u8> {
 	BoundedVec(bytes.to_vec())
 }
 
-/// The fee `who` paid for the transaction of `events`.
-pub fn fee_paid(events: &ExtrinsicEvents<PolkadotConfig>, who: &AccountId32) -> u128 {
-	events
+/// The fee `who` paid for the transaction `done`.
+pub fn fee_paid(done: &Finalized, who: &AccountId32) -> u128 {
+	done.events
 		.find::<dinfra::transaction_payment::events::TransactionFeePaid>()
 		.map(|e| e.expect("the event decodes"))
 		.filter(|e| &e.who == who)
@@ -275,9 +288,9 @@ pub fn fee_paid(events: &ExtrinsicEvents<PolkadotConfig>, who: &AccountId32) -> 
 		.sum()
 }
 
-/// The one event `E` of the transaction of `events`.
-pub fn event_of<E: StaticEvent>(events: &ExtrinsicEvents<PolkadotConfig>) -> E {
-	events
+/// The one event `E` of the transaction `done`.
+pub fn event_of<E: StaticEvent>(done: &Finalized) -> E {
+	done.events
 		.find_first::<E>()
 		.expect("the event decodes")
 		.unwrap_or_else(|| panic!("the transaction emitted {}::{}", E::PALLET, E::EVENT))
@@ -331,7 +344,7 @@ pub fn min_runway_key() -> Vec<u8> {
 
 /// As Alice, the sudo key of the `local` chain: sets the minimum runway to `blocks` relay blocks,
 /// so that a subscription can run out of funds within a test.
-pub async fn set_min_runway(para: &Chain, blocks: u32) -> ExtrinsicEvents<PolkadotConfig> {
+pub async fn set_min_runway(para: &Chain, blocks: u32) -> Finalized {
 	use dinfra::runtime_types::{dinfra_runtime::RuntimeCall, frame_system::pallet::Call};
 	let set =
 		RuntimeCall::System(Call::set_storage { items: vec![(min_runway_key(), blocks.encode())] });
