@@ -15,4 +15,4 @@ pub mod cid;
 pub mod market;
 pub mod runtime_api;
 
-pub use market::{AwardTarget, Awarded, DeploymentTypeId, Market, MarketError};
+pub use market::{AwardAttempt, AwardTarget, Awarded, DeploymentTypeId, Market, MarketError};

@@ -67,6 +67,20 @@ pub struct Awarded<AccountId, Balance> {
 	pub price_per_block: Balance,
 }
 
+/// One award attempt: its outcome, and the weight it actually took.
+///
+/// An award reads the offerings of the providers its target admits: one for a named provider,
+/// the list's length for preferred providers, the type's list for any provider. Its worst case
+/// ([`Market::max_award_weight`]) reads `MaxOfferingsPerType` of them; a type with a few
+/// offerings costs a fraction of that, and the caller is charged only that fraction.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct AwardAttempt<AccountId, Balance> {
+	/// The provider and price, or why no offering could take the deployment.
+	pub outcome: Result<Awarded<AccountId, Balance>, MarketError>,
+	/// The weight of the offerings the attempt read and of what it wrote.
+	pub weight: Weight,
+}
+
 /// Why the market could not award a deployment.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum MarketError {
@@ -102,19 +116,21 @@ pub trait Market<AccountId: Clone + PartialEq + Eq + core::fmt::Debug, Balance> 
 	/// Among the open offerings of the type whose provider the `target` admits, that are not in
 	/// `excluded`, that have free capacity, and whose price is at most `max_price_per_block`, the
 	/// least loaded one (`in_use / capacity`) wins; ties go to the lower price, then to the lower
-	/// account id. The cost is bounded by the configured maximum of offerings per type.
+	/// account id. The cost is bounded by the configured maximum of offerings per type
+	/// ([`Market::max_award_weight`]); the attempt says what it actually took.
 	fn award(
 		deployment_type: DeploymentTypeId,
 		target: &AwardTarget<AccountId, Self::MaxPreferred>,
 		max_price_per_block: Balance,
 		excluded: &[AccountId],
-	) -> Result<Awarded<AccountId, Balance>, MarketError>;
+	) -> AwardAttempt<AccountId, Balance>;
 
 	/// Gives back the unit of capacity that an award to `provider` took.
 	fn release(provider: &AccountId, deployment_type: DeploymentTypeId);
 
-	/// The worst-case weight of one [`Market::award`] call.
-	fn award_weight() -> Weight;
+	/// The worst-case weight of one [`Market::award`] call: check that it fits before trying,
+	/// then charge the attempt's own weight.
+	fn max_award_weight() -> Weight;
 
 	/// The worst-case weight of one [`Market::release`] call.
 	fn release_weight() -> Weight;

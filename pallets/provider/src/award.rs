@@ -12,12 +12,16 @@ use crate::*;
 use alloc::vec::Vec;
 use dinfra_primitives::{
 	runtime_api::{Quote, QuoteTarget},
-	AwardTarget, Awarded, Market, MarketError,
+	AwardAttempt, AwardTarget, Awarded, Market, MarketError,
 };
 use frame_support::{pallet_prelude::*, traits::DefensiveSaturating};
 
+/// A provider and its offering of the type being awarded.
+pub type Candidate<T> = (<T as frame_system::Config>::AccountId, OfferingOf<T>);
+
 impl<T: Config> Pallet<T> {
-	/// The best offering for a new deployment, without taking its capacity.
+	/// The best offering for a new deployment, without taking its capacity, and how many
+	/// offerings were read to find it.
 	///
 	/// For a named provider or a preferred list only those providers' offerings are read;
 	/// for [`AwardTarget::Any`] the type's list of offerings is, which is at most
@@ -27,13 +31,16 @@ impl<T: Config> Pallet<T> {
 		target: &AwardTargetOf<T>,
 		max_price_per_block: BalanceOf<T>,
 		excluded: &[T::AccountId],
-	) -> Result<(T::AccountId, OfferingOf<T>), MarketError> {
-		let ty =
-			DeploymentTypes::<T>::get(deployment_type).ok_or(MarketError::UnknownDeploymentType)?;
-		if ty.retired {
-			return Err(MarketError::DeploymentTypeRetired);
+	) -> (Result<Candidate<T>, MarketError>, u32) {
+		let accepting = match DeploymentTypes::<T>::get(deployment_type) {
+			None => Err(MarketError::UnknownDeploymentType),
+			Some(ty) if ty.retired => Err(MarketError::DeploymentTypeRetired),
+			Some(_) => Ok(()),
+		};
+		if let Err(e) = accepting {
+			return (Err(e), 0);
 		}
-		let consider = |best: Option<(T::AccountId, OfferingOf<T>)>, provider: &T::AccountId| {
+		let consider = |best: Option<Candidate<T>>, provider: &T::AccountId| {
 			if excluded.contains(provider) {
 				return best;
 			}
@@ -57,14 +64,17 @@ impl<T: Config> Pallet<T> {
 				None => Some((provider.clone(), offering)),
 			}
 		};
-		let best = match target {
+		let (best, read) = match target {
 			AwardTarget::Any => {
-				OfferingsByType::<T>::get(deployment_type).iter().fold(None, consider)
+				let list = OfferingsByType::<T>::get(deployment_type);
+				(list.iter().fold(None, consider), list.len())
 			}
-			AwardTarget::Provider(provider) => consider(None, provider),
-			AwardTarget::Preferred(list) => list.iter().fold(None, consider),
+			AwardTarget::Provider(provider) => (consider(None, provider), 1),
+			AwardTarget::Preferred(list) => (list.iter().fold(None, consider), list.len()),
 		};
-		best.ok_or(MarketError::NoEligibleOffering)
+		// Both lists are bounded by a `u32` configuration value.
+		let read = u32::try_from(read).unwrap_or(u32::MAX);
+		(best.ok_or(MarketError::NoEligibleOffering), read)
 	}
 
 	/// The open offerings of `deployment_type` in `target` that have free capacity, cheapest
@@ -105,15 +115,28 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Takes one unit of capacity of the best offering and records the deployment on the
-	/// provider.
+	/// provider. The weight is that of the offerings read (the benchmark's `n`; at least one,
+	/// which also covers an attempt that stopped at the deployment type).
 	pub(crate) fn do_award(
 		deployment_type: DeploymentTypeId,
 		target: &AwardTargetOf<T>,
 		max_price_per_block: BalanceOf<T>,
 		excluded: &[T::AccountId],
-	) -> Result<Awarded<T::AccountId, BalanceOf<T>>, MarketError> {
-		let (provider, mut offering) =
-			Self::best_offering(deployment_type, target, max_price_per_block, excluded)?;
+	) -> AwardAttempt<T::AccountId, BalanceOf<T>> {
+		let (best, read) =
+			Self::best_offering(deployment_type, target, max_price_per_block, excluded);
+		let weight = T::WeightInfo::award(read.max(1));
+		let outcome =
+			best.map(|(provider, offering)| Self::take_unit(deployment_type, provider, offering));
+		AwardAttempt { outcome, weight }
+	}
+
+	/// Takes one unit of the capacity of `provider`'s offering of `deployment_type`.
+	fn take_unit(
+		deployment_type: DeploymentTypeId,
+		provider: T::AccountId,
+		mut offering: OfferingOf<T>,
+	) -> Awarded<T::AccountId, BalanceOf<T>> {
 		// `takes_award` checked that a unit is free, so this cannot pass the capacity.
 		offering.in_use = offering.in_use.saturating_add(1);
 		let price_per_block = offering.price_per_block;
@@ -123,7 +146,7 @@ impl<T: Config> Pallet<T> {
 				record.active_deployments = record.active_deployments.saturating_add(1);
 			}
 		});
-		Ok(Awarded { provider, price_per_block })
+		Awarded { provider, price_per_block }
 	}
 
 	/// Gives back one unit of capacity taken by an award to `provider`.
@@ -158,7 +181,7 @@ impl<T: Config> Market<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		target: &AwardTargetOf<T>,
 		max_price_per_block: BalanceOf<T>,
 		excluded: &[T::AccountId],
-	) -> Result<Awarded<T::AccountId, BalanceOf<T>>, MarketError> {
+	) -> AwardAttempt<T::AccountId, BalanceOf<T>> {
 		Self::do_award(deployment_type, target, max_price_per_block, excluded)
 	}
 
@@ -166,7 +189,7 @@ impl<T: Config> Market<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		Self::do_release(provider, deployment_type)
 	}
 
-	fn award_weight() -> Weight {
+	fn max_award_weight() -> Weight {
 		T::WeightInfo::award(T::MaxOfferingsPerType::get())
 	}
 

@@ -218,7 +218,8 @@ mod benchmarks {
 		#[block]
 		{
 			awarded =
-				DinfraProvider::<T>::award(id, &AwardTarget::Any, BalanceOf::<T>::max_value(), &[]);
+				DinfraProvider::<T>::award(id, &AwardTarget::Any, BalanceOf::<T>::max_value(), &[])
+					.outcome;
 		}
 
 		let awarded = awarded.expect("an offering is eligible");
@@ -231,6 +232,7 @@ mod benchmarks {
 		let who = new_provider::<T>(0);
 		new_offering::<T>(&who, id, 10);
 		DinfraProvider::<T>::award(id, &AwardTarget::Any, BalanceOf::<T>::max_value(), &[])
+			.outcome
 			.expect("the offering is eligible");
 
 		#[block]

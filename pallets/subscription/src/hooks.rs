@@ -1,8 +1,11 @@
 //! The per-block work: due entries first (deadlines, warnings, expiries), then awards.
 //!
-//! Both run under one [`WeightMeter`] capped by `MaxBlockWork`, and each step is charged its
-//! benchmarked worst-case weight before it is taken. What does not fit waits: the due cursor
-//! stays on the first block with unprocessed entries, and unawarded subscriptions stay queued.
+//! Both run under one [`WeightMeter`] capped by `MaxBlockWork`. A step is taken only if its
+//! benchmarked worst-case weight still fits. Due entries are charged that worst case; an award
+//! is charged what it actually read (the offerings its target admits, not `MaxOfferingsPerType`
+//! of them), so a market of a few offerings per type awards many more subscriptions per block.
+//! What does not fit waits: the due cursor stays on the first block with unprocessed entries,
+//! and unawarded subscriptions stay queued.
 
 use crate::*;
 use dinfra_primitives::Market;
@@ -102,15 +105,17 @@ impl<T: Config> Pallet<T> {
 		let mut intake = Intake::<T>::get();
 		// Only what was queued before this block: re-queued entries wait for the next one.
 		let end = intake.tail;
-		let item_weight = T::WeightInfo::process_award().saturating_add(T::Market::award_weight());
+		let step = T::WeightInfo::process_award();
+		let worst = step.saturating_add(T::Market::max_award_weight());
 		while intake.head < end {
-			if meter.try_consume(item_weight).is_err() {
+			if !meter.can_consume(worst) {
 				break;
 			}
+			meter.consume(step);
 			let position = intake.head;
 			intake.head = intake.head.saturating_add(1);
 			let Some(id) = AwardQueue::<T>::take(position) else { continue };
-			if let Some(requeue) = Self::try_award(id, now) {
+			if let Some(requeue) = Self::try_award(id, now, meter) {
 				AwardQueue::<T>::insert(intake.tail, requeue);
 				intake.tail = intake.tail.saturating_add(1);
 			}
@@ -118,18 +123,25 @@ impl<T: Config> Pallet<T> {
 		Intake::<T>::put(intake);
 	}
 
-	/// Tries to award one queued subscription; returns its id if it stays queued.
-	fn try_award(id: SubscriptionId, now: BillingBlockOf<T>) -> Option<SubscriptionId> {
+	/// Tries to award one queued subscription, charging `meter` what the market read; returns
+	/// its id if it stays queued.
+	fn try_award(
+		id: SubscriptionId,
+		now: BillingBlockOf<T>,
+		meter: &mut WeightMeter,
+	) -> Option<SubscriptionId> {
 		// Ended subscriptions leave their queue entry behind; it is dropped here.
 		let mut sub = Subscriptions::<T>::get(id)?;
 		let SubscriptionStatus::AwaitingAward { since } = sub.status else { return None };
-		let awarded = T::Market::award(
+		let attempt = T::Market::award(
 			sub.deployment_type,
 			&sub.target,
 			sub.max_price_per_block,
 			&sub.failed_providers,
 		);
-		match awarded {
+		// Checked against the worst case before the attempt, so this fits.
+		meter.consume(attempt.weight);
+		match attempt.outcome {
 			Ok(awarded) => {
 				sub.status = SubscriptionStatus::Provisioning {
 					provider: awarded.provider.clone(),

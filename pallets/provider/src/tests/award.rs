@@ -13,7 +13,7 @@ fn award(
 	target: &Target,
 	max_price: Balance,
 ) -> Result<AccountId, MarketError> {
-	DinfraProvider::award(ty, target, max_price, &[]).map(|a| a.provider)
+	DinfraProvider::award(ty, target, max_price, &[]).outcome.map(|a| a.provider)
 }
 
 #[test]
@@ -43,7 +43,7 @@ fn award_breaks_load_ties_by_the_lower_price() {
 		provider_offering(5, small, 2, 20);
 		provider_offering(6, small, 2, 15);
 		assert_eq!(
-			DinfraProvider::award(small, &AwardTarget::Any, 20, &[]),
+			DinfraProvider::award(small, &AwardTarget::Any, 20, &[]).outcome,
 			Ok(Awarded { provider: 6, price_per_block: 15 })
 		);
 		run_to_block(2);
@@ -113,13 +113,16 @@ fn excluded_providers_are_skipped() {
 		let small = register_type(1, "vm-small");
 		provider_offering(5, small, 10, 10);
 		provider_offering(6, small, 10, 10);
-		assert_eq!(DinfraProvider::award(small, &AwardTarget::Any, 10, &[5]).unwrap().provider, 6);
 		assert_eq!(
-			DinfraProvider::award(small, &AwardTarget::Provider(5), 10, &[5]),
+			DinfraProvider::award(small, &AwardTarget::Any, 10, &[5]).outcome.unwrap().provider,
+			6
+		);
+		assert_eq!(
+			DinfraProvider::award(small, &AwardTarget::Provider(5), 10, &[5]).outcome,
 			Err(MarketError::NoEligibleOffering)
 		);
 		assert_eq!(
-			DinfraProvider::award(small, &AwardTarget::Any, 10, &[5, 6]),
+			DinfraProvider::award(small, &AwardTarget::Any, 10, &[5, 6]).outcome,
 			Err(MarketError::NoEligibleOffering)
 		);
 		run_to_block(2);
@@ -163,7 +166,7 @@ fn free_offerings_are_awarded_at_price_zero() {
 		let small = register_type(1, "vm-small");
 		provider_offering(5, small, 1, 0);
 		assert_eq!(
-			DinfraProvider::award(small, &AwardTarget::Any, 0, &[]),
+			DinfraProvider::award(small, &AwardTarget::Any, 0, &[]).outcome,
 			Ok(Awarded { provider: 5, price_per_block: 0 })
 		);
 		run_to_block(2);

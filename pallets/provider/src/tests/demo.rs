@@ -25,7 +25,7 @@ fn demo_market_walkthrough() {
 
 		println!("ten subscriptions to vm-small, any provider, paying at most 15 per block:");
 		for n in 1..=10 {
-			let a = DinfraProvider::award(vm, &AwardTarget::Any, 15, &[]).expect("capacity is free");
+			let a = DinfraProvider::award(vm, &AwardTarget::Any, 15, &[]).outcome.expect("capacity is free");
 			println!(
 				"  award {n:>2} -> provider {} at {} per block   (loads 5:{}/2 6:{}/4 7:{}/8)",
 				a.provider,
@@ -37,17 +37,17 @@ fn demo_market_walkthrough() {
 		}
 		assert_eq!((in_use(5, vm), in_use(6, vm), in_use(7, vm)), (2, 3, 5));
 
-		let capped = DinfraProvider::award(vm, &AwardTarget::Any, 11, &[]);
+		let capped = DinfraProvider::award(vm, &AwardTarget::Any, 11, &[]).outcome;
 		println!("\na subscriber capped at 11 per block: {capped:?} (provider 5 is full)");
 		assert_eq!(capped, Err(MarketError::NoEligibleOffering));
 
-		let named = DinfraProvider::award(collator, &AwardTarget::Provider(8), 0, &[]);
+		let named = DinfraProvider::award(collator, &AwardTarget::Provider(8), 0, &[]).outcome;
 		println!("a free collator from provider 8 by name: {named:?}");
 		assert!(named.is_ok());
 
 		DinfraProvider::release(&5, vm);
 		println!("\none of provider 5's deployments ends: its unit of capacity is free again");
-		assert_eq!(DinfraProvider::award(vm, &AwardTarget::Any, 11, &[]).map(|a| a.provider), Ok(5));
+		assert_eq!(DinfraProvider::award(vm, &AwardTarget::Any, 11, &[]).outcome.map(|a| a.provider), Ok(5));
 		println!("so the subscriber capped at 11 now gets provider 5");
 
 		run_to_block(3);

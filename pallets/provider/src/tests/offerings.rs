@@ -103,7 +103,7 @@ fn update_offering_never_drops_capacity_below_what_is_in_use() {
 		let small = register_type(1, "vm-small");
 		provider_offering(5, small, 3, 10);
 		for _ in 0..2 {
-			DinfraProvider::award(small, &AwardTarget::Any, 10, &[]).unwrap();
+			DinfraProvider::award(small, &AwardTarget::Any, 10, &[]).outcome.unwrap();
 		}
 		let update = |capacity| {
 			DinfraProvider::update_offering(
@@ -131,7 +131,7 @@ fn a_price_change_applies_to_new_awards_only() {
 	new_test_ext().execute_with(|| {
 		let small = register_type(1, "vm-small");
 		provider_offering(5, small, 3, 10);
-		let first = DinfraProvider::award(small, &AwardTarget::Any, 100, &[]).unwrap();
+		let first = DinfraProvider::award(small, &AwardTarget::Any, 100, &[]).outcome.unwrap();
 		assert_ok!(DinfraProvider::update_offering(
 			RuntimeOrigin::signed(5),
 			small,
@@ -148,7 +148,7 @@ fn a_price_change_applies_to_new_awards_only() {
 				price_per_block: 25,
 			})
 		);
-		let second = DinfraProvider::award(small, &AwardTarget::Any, 100, &[]).unwrap();
+		let second = DinfraProvider::award(small, &AwardTarget::Any, 100, &[]).outcome.unwrap();
 		assert_eq!((first.price_per_block, second.price_per_block), (10, 25));
 		// The first award's price is the subscription's to keep: nothing here changed it.
 		assert_eq!(in_use(5, small), 2);
@@ -161,7 +161,7 @@ fn a_closed_offering_gets_no_awards_and_its_deployments_go_on() {
 	new_test_ext().execute_with(|| {
 		let small = register_type(1, "vm-small");
 		provider_offering(5, small, 3, 10);
-		DinfraProvider::award(small, &AwardTarget::Any, 10, &[]).unwrap();
+		DinfraProvider::award(small, &AwardTarget::Any, 10, &[]).outcome.unwrap();
 		assert_ok!(DinfraProvider::close_offering(RuntimeOrigin::signed(5), small));
 		assert_eq!(
 			last_event(),
@@ -171,7 +171,7 @@ fn a_closed_offering_gets_no_awards_and_its_deployments_go_on() {
 			})
 		);
 		assert_eq!(
-			DinfraProvider::award(small, &AwardTarget::Any, 10, &[]),
+			DinfraProvider::award(small, &AwardTarget::Any, 10, &[]).outcome,
 			Err(MarketError::NoEligibleOffering)
 		);
 		assert_eq!(in_use(5, small), 1);
@@ -192,7 +192,10 @@ fn a_closed_offering_gets_no_awards_and_its_deployments_go_on() {
 			DinfraProvider::open_offering(RuntimeOrigin::signed(5), small),
 			Error::<Test>::OfferingAlreadyOpen
 		);
-		assert_eq!(DinfraProvider::award(small, &AwardTarget::Any, 10, &[]).unwrap().provider, 5);
+		assert_eq!(
+			DinfraProvider::award(small, &AwardTarget::Any, 10, &[]).outcome.unwrap().provider,
+			5
+		);
 		assert_noop!(
 			DinfraProvider::open_offering(RuntimeOrigin::signed(6), small),
 			Error::<Test>::UnknownOffering
@@ -207,7 +210,7 @@ fn remove_offering_returns_the_deposit_once_nothing_runs() {
 		let issuance = total_issuance();
 		let small = register_type(1, "vm-small");
 		provider_offering(5, small, 3, 10);
-		DinfraProvider::award(small, &AwardTarget::Any, 10, &[]).unwrap();
+		DinfraProvider::award(small, &AwardTarget::Any, 10, &[]).outcome.unwrap();
 		assert_noop!(
 			DinfraProvider::remove_offering(RuntimeOrigin::signed(5), small),
 			Error::<Test>::OfferingInUse

@@ -101,7 +101,7 @@ fn unregister_provider_is_refused_while_deployments_are_active() {
 	new_test_ext().execute_with(|| {
 		let small = register_type(1, "vm-small");
 		provider_offering(5, small, 3, 10);
-		let awarded = DinfraProvider::award(small, &AwardTarget::Any, 10, &[]).unwrap();
+		let awarded = DinfraProvider::award(small, &AwardTarget::Any, 10, &[]).outcome.unwrap();
 		assert_eq!(awarded.provider, 5);
 		assert_noop!(
 			DinfraProvider::unregister_provider(RuntimeOrigin::signed(5)),

@@ -4,9 +4,11 @@
 use super::*;
 use crate::{weights::WeightInfo, DueCursor, TerminationReason};
 use dinfra_primitives::Market;
+use pallet_dinfra_provider::weights::WeightInfo as _;
 use polkadot_sdk::frame_support::{traits::Hooks, weights::Weight};
 
 type W = crate::weights::SubstrateWeight<Test>;
+type PW = pallet_dinfra_provider::weights::SubstrateWeight<Test>;
 
 fn per_due_entry() -> Weight {
 	W::due_probe() + W::process_due_entry() + <DinfraProvider as Market<_, _>>::release_weight()
@@ -130,6 +132,35 @@ fn a_jump_of_the_clock_with_entries_due_walks_to_them() {
 	});
 }
 
+/// The worst case is what an award must fit; what it is charged is what it read. With one
+/// offering of the type, a budget of the worst case and `k - 1` one-offering awards awards
+/// exactly `k` subscriptions, and a budget one unit smaller awards `k - 1`.
+#[test]
+fn an_award_is_charged_for_the_offerings_it_read() {
+	let actual = W::process_award() + PW::award(1);
+	let fixed = W::on_initialize_idle() + W::due_probe();
+	let k = 12;
+	assert!(per_award().any_gt(actual * 2), "the worst case reads many more offerings");
+	let exact = fixed + per_award() + actual * (k - 1);
+	for (budget, awards) in [(exact, k), (exact - Weight::from_parts(1, 0), k - 1)] {
+		new_test_ext().execute_with(|| {
+			let ty = new_type("vm-small");
+			offer(20, ty, 100, 10);
+			let ids: Vec<_> = (1..=30).map(|who| subscribe(who, ty, 10, 100)).collect();
+			MaxBlockWork::set(budget);
+			System::set_block_number(2);
+			let used = DinfraSubscription::on_initialize(2);
+			let awarded = ids.iter().filter(|id| provider_of(**id).is_some()).count();
+			assert_eq!(awarded as u64, awards, "awards within {budget:?}");
+			assert_eq!(used, fixed + actual * awards, "each award charged what it read");
+			// The rest follow in the next two blocks (before the first awards' provisioning
+			// deadline).
+			run_to_block(4);
+			assert!(ids.iter().all(|id| provider_of(*id).is_some()));
+		});
+	}
+}
+
 fn per_award() -> Weight {
-	W::process_award() + <DinfraProvider as Market<_, _>>::award_weight()
+	W::process_award() + <DinfraProvider as Market<_, _>>::max_award_weight()
 }
