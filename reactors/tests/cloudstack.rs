@@ -78,11 +78,26 @@ async fn start(script: Vec<Step>) -> (Arc<Mock>, CloudStackDriver) {
 }
 
 async fn start_with(script: Vec<Step>, secret: &str) -> (Arc<Mock>, CloudStackDriver) {
+	start_configured(script, secret, "").await
+}
+
+/// The simulator with `script`, and a driver for it with `extra` TOML settings.
+async fn start_configured(
+	script: Vec<Step>,
+	secret: &str,
+	extra: &str,
+) -> (Arc<Mock>, CloudStackDriver) {
 	let mock = Arc::new(Mock { script: Mutex::new(script.into()), ..Default::default() });
 	let app = Router::new().route("/client/api", any(api)).with_state(mock.clone());
 	let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
 	let url = format!("http://{}/client/api", listener.local_addr().unwrap());
 	tokio::spawn(async move { axum::serve(listener, app).await });
+	(mock, driver_at(&url, secret, extra))
+}
+
+/// The driver for the API at `url`, with the simulator's placement for type 0 and `extra`
+/// TOML settings.
+fn driver_at(url: &str, secret: &str, extra: &str) -> CloudStackDriver {
 	let placement = Placement {
 		service_offering_id: "3d4e5f6a-7b8c-4d9e-0f1a-2b3c4d5e6f70".into(),
 		zone_id: "1c2e9a0f-6b8d-4d1e-8f3a-5e7c9b2d4a61".into(),
@@ -96,11 +111,11 @@ async fn start_with(script: Vec<Step>, secret: &str) -> (Arc<Mock>, CloudStackDr
 	};
 	let mut config: CloudStackConfig = toml::from_str(&format!(
 		"api_url = \"{url}\"\napi_key = \"sim-api-key\"\nsecret_key = \"{secret}\"\n\
-		 job_poll_ms = 10\n[types]\n"
+		 job_poll_ms = 10\n{extra}\n[types]\n"
 	))
 	.unwrap();
 	config.types.insert("0".into(), placement);
-	(mock, CloudStackDriver::new(config))
+	CloudStackDriver::new(config)
 }
 
 fn vm_small(subscription: u64) -> Spec {
@@ -230,6 +245,67 @@ async fn cloudstack_errors_and_failed_jobs_become_clear_reasons() {
 		))
 	);
 	assert_eq!(left(&mock), 0);
+}
+
+#[tokio::test]
+async fn errors_never_carry_the_api_key_or_the_signed_request() {
+	// A server that answers with something else than CloudStack's JSON (a proxy's error page).
+	let (_, driver) = start(vec![]).await;
+	let not_json = driver.status(42).await.unwrap_err().to_string();
+	assert!(not_json.contains("not JSON"), "{not_json}");
+	// No server at all.
+	let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+	let url = format!("http://{}/client/api", closed.local_addr().unwrap());
+	drop(closed);
+	let unreachable = driver_at(&url, SECRET, "").status(42).await.unwrap_err().to_string();
+	for error in [not_json, unreachable] {
+		for secret in ["sim-api-key", "signature=", "apikey", SECRET] {
+			assert!(!error.contains(secret), "{secret:?} leaks in {error:?}");
+		}
+	}
+}
+
+#[tokio::test]
+async fn a_deploy_job_that_outlives_its_timeout_is_retried_and_the_vm_it_made_is_found() {
+	// The job is still pending when the driver stops waiting (job_timeout_s = 1, polled every
+	// 10 ms): that is not a refusal, since the VM may still come up.
+	let mut script = vec![
+		step("listVirtualMachines", "listVirtualMachines_none"),
+		step("listVirtualMachines", "listVirtualMachines_none"),
+		step("deployVirtualMachine", "deployVirtualMachine"),
+	];
+	script.extend((0..1_000).map(|_| step("queryAsyncJobResult", "queryAsyncJobResult_pending")));
+	let (mock, driver) = start_configured(script, SECRET, "job_timeout_s = 1").await;
+	match driver.provision(&vm_small(42)).await {
+		Err(DriverError::Unavailable(e)) => assert!(e.contains("did not finish"), "{e}"),
+		other => panic!("a timed-out job was taken as final: {other:?}"),
+	}
+	// The retry finds the VM the job made, by its tag, and makes no second one.
+	*mock.script.lock().unwrap() = vec![
+		step("listVirtualMachines", "listVirtualMachines_tagged"),
+		step("listVirtualMachines", "listVirtualMachines_tagged"),
+	]
+	.into();
+	let instance = driver.provision(&vm_small(42)).await.unwrap();
+	assert_eq!(instance.state, InstanceState::Running);
+	assert_eq!(left(&mock), 0);
+	let deploys = mock
+		.calls
+		.lock()
+		.unwrap()
+		.iter()
+		.filter(|c| c["command"] == "deployVirtualMachine")
+		.count();
+	assert_eq!(deploys, 1);
+}
+
+#[tokio::test]
+async fn a_list_page_that_does_not_decode_is_an_error_not_an_empty_list() {
+	let (_, driver) = start(vec![step("listVirtualMachines", "listVirtualMachines_garbled")]).await;
+	match driver.list().await {
+		Err(DriverError::Unavailable(e)) => assert!(e.contains("does not decode"), "{e}"),
+		other => panic!("a garbled page was read as {other:?}"),
+	}
 }
 
 #[tokio::test]

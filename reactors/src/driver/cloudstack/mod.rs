@@ -18,6 +18,7 @@ pub mod sign;
 
 use super::{Driver, DriverError, Instance, InstanceState, Spec};
 use base64::Engine;
+use dinfra_ogate_protocol::secret::Secret;
 use serde::Deserialize;
 use serde_json::Value;
 use std::{collections::BTreeMap, time::Duration};
@@ -48,10 +49,10 @@ pub struct Placement {
 pub struct CloudStackConfig {
 	/// The API endpoint, such as `http://cloudstack:8080/client/api`.
 	pub api_url: String,
-	/// The account's API key.
-	pub api_key: String,
-	/// The account's secret key.
-	pub secret_key: String,
+	/// The account's API key (inline, or `{ file = "…" }`).
+	pub api_key: Secret,
+	/// The account's secret key (inline, or `{ file = "…" }`).
+	pub secret_key: Secret,
 	/// Placement of each deployment type, keyed by the type's id on chain.
 	pub types: BTreeMap<String, Placement>,
 	/// The tag that carries the subscription id.
@@ -135,10 +136,12 @@ pub enum CallError {
 impl From<CallError> for DriverError {
 	fn from(e: CallError) -> Self {
 		match &e {
-			// Credentials (401) and server faults (530) are the provider's to fix: retry.
-			CallError::Transport(_) | CallError::Api { code: 401 | 530, .. } => {
-				DriverError::Unavailable(e.to_string())
-			}
+			// Credentials (401) and server faults (530) are the provider's to fix: retry. A job
+			// that did not finish in time may still finish: the VM may appear, and the retry
+			// finds it by its tag or name before it would make another.
+			CallError::Transport(_)
+			| CallError::Timeout { .. }
+			| CallError::Api { code: 401 | 530, .. } => DriverError::Unavailable(e.to_string()),
 			_ => DriverError::Refused(e.to_string()),
 		}
 	}
@@ -228,7 +231,7 @@ impl Client {
 		let mut all: Vec<(String, String)> = vec![
 			("command".into(), command.into()),
 			("response".into(), "json".into()),
-			("apikey".into(), self.config.api_key.clone()),
+			("apikey".into(), self.config.api_key.expose().to_string()),
 		];
 		all.extend(params.iter().map(|(k, v)| (k.to_lowercase(), v.clone())));
 		if self.config.request_expiry_s > 0 {
@@ -238,7 +241,7 @@ impl Client {
 			all.push(("signatureversion".into(), "3".into()));
 			all.push(("expires".into(), iso8601(expires)));
 		}
-		let signature = sign::signature(&self.config.secret_key, &all);
+		let signature = sign::signature(self.config.secret_key.expose(), &all);
 		all.push(("signature".into(), signature));
 		all
 	}
@@ -255,10 +258,16 @@ impl Client {
 		} else {
 			self.http.get(format!("{}?{body}", self.config.api_url))
 		};
-		let response = request.send().await.map_err(|e| CallError::Transport(e.to_string()))?;
+		// reqwest's errors name the URL, which carries the API key and the signature: they are
+		// reported without it.
+		let response = request
+			.send()
+			.await
+			.map_err(|e| CallError::Transport(format!("{command}: {}", e.without_url())))?;
 		let status = response.status();
-		let json: Value =
-			response.json().await.map_err(|e| CallError::Transport(format!("not JSON: {e}")))?;
+		let json: Value = response.json().await.map_err(|e| {
+			CallError::Transport(format!("{command}: not JSON ({status}): {}", e.without_url()))
+		})?;
 		// The answer is `{"<command>response": {...}}`.
 		let key = format!("{}response", command.to_lowercase());
 		let inner =
@@ -332,8 +341,16 @@ impl Client {
 				("pagesize", PAGE.to_string()),
 			]);
 			let answer = self.call("listVirtualMachines", &query).await?;
-			let vms: Vec<VirtualMachine> =
-				serde_json::from_value(answer["virtualmachine"].clone()).unwrap_or_default();
+			// CloudStack leaves the list out when it is empty. A list that is there but does not
+			// decode is an error: read as empty, it would make every VM look lost.
+			let vms: Vec<VirtualMachine> = match answer.get("virtualmachine") {
+				None | Some(Value::Null) => Vec::new(),
+				Some(list) => serde_json::from_value(list.clone()).map_err(|e| {
+					CallError::Transport(format!(
+						"listVirtualMachines: page {page} does not decode: {e}"
+					))
+				})?,
+			};
 			let count = answer["count"].as_u64().unwrap_or(0) as usize;
 			let last = vms.len() < PAGE;
 			out.extend(vms);
