@@ -94,7 +94,7 @@ try {
   const ogateLog = openSync(join(artifacts, 'ogate.log'), 'w');
   ogate = spawn(
     ogateBinary,
-    ['--node-url', rpc, '--provider', '//Alice', '--operator-seed', '//Ferdie', '--listen', `127.0.0.1:${ogatePort}`,
+    ['--dev', '--node-url', rpc, '--provider', '//Alice', '--operator-seed', '//Ferdie', '--listen', `127.0.0.1:${ogatePort}`,
       '--data-dir', join(scratch, 'ogate'), '--content-dir', content, '--token', 'console:console-token-1'],
     { stdio: ['ignore', ogateLog, ogateLog] },
   );

@@ -33,7 +33,7 @@ use subxt::{config::DefaultExtrinsicParamsBuilder, utils::MultiAddress, Polkadot
 use subxt_signer::sr25519::dev;
 
 const PRICE: u128 = 1_000_000_000;
-const SECRET: &str = "load-secret";
+const SECRET: &str = "load-webhook-secret";
 
 /// The gateway process, killed also when this tool fails.
 struct Killed(std::process::Child);
@@ -116,7 +116,15 @@ async fn main() {
 
 	let listen = format!("127.0.0.1:{}", dinfra_devnet::free_port());
 	let gate = Command::new(sibling_binary("dinfra-ogate"))
-		.args(["--node-url", &node.url, "--provider", "//Bob", "--operator-seed", "//Dave"])
+		.args([
+			"--dev",
+			"--node-url",
+			&node.url,
+			"--provider",
+			"//Bob",
+			"--operator-seed",
+			"//Dave",
+		])
 		.args(["--listen", &listen, "--token", "load:load-token-123"])
 		.arg("--data-dir")
 		.arg(scratch.path().join("ogate"))

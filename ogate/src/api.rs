@@ -7,8 +7,11 @@
 
 use crate::{
 	chain::{Chain, View},
+	config::Scope,
 	metrics::Metrics,
 	store::{Delivery, DeliveryState, Deployment, Phase, Report, ReportStatus, Store, StoreError},
+	limits::CommonResponses,
+	sync::{SyncState, SyncStatus},
 	task::{Action, Notice, Task},
 };
 use axum::{
@@ -43,8 +46,8 @@ pub struct AppState {
 	pub store: Arc<Store>,
 	/// The chain connection, when there is one.
 	pub chain: Arc<RwLock<Option<Arc<Chain>>>>,
-	/// Configured tokens: `(name, token)`.
-	pub tokens: Arc<Vec<(String, String)>>,
+	/// Configured tokens: `(name, token, scope)`.
+	pub tokens: Arc<Vec<(String, crate::secret::Secret, Scope)>>,
 	/// The outbox's size, for long polls.
 	pub feed: watch::Receiver<u64>,
 	/// Woken when a report is queued.
@@ -53,7 +56,13 @@ pub struct AppState {
 	pub deliveries_changed: Arc<Notify>,
 	/// Counters.
 	pub metrics: Arc<Metrics>,
+	/// Whether the deployments view is current.
+	pub sync: Arc<SyncState>,
 }
+
+/// The response header of `/v1/deployments` that says whether the view was current when it
+/// was read: `true` or `false`.
+pub const VIEW_CURRENT_HEADER: &str = "x-dinfra-view-current";
 
 /// The body of every error.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -83,6 +92,10 @@ impl ApiError {
 
 	fn not_found(message: impl Into<String>) -> ApiError {
 		ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+	}
+
+	fn unavailable(message: impl Into<String>) -> ApiError {
+		ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
 	}
 
 	fn conflict(message: impl Into<String>) -> ApiError {
@@ -132,10 +145,6 @@ impl From<QueryRejection> for ApiError {
 #[derive(Clone, Debug)]
 pub struct Caller(pub String);
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-	a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 fn presented_token(request: &Request) -> Option<String> {
 	let value = request.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
 	if let Some(token) = value.strip_prefix("Bearer ") {
@@ -147,16 +156,32 @@ fn presented_token(request: &Request) -> Option<String> {
 	text.split_once(':').map(|(_, password)| password.to_string())
 }
 
+/// Whether a request ends a deployment, moves money or sends a task again: only an admin
+/// token may.
+pub fn admin_only(method: &axum::http::Method, path: &str) -> bool {
+	method == axum::http::Method::POST
+		&& (path.ends_with("/cancel") || path.ends_with("/claim") || path.ends_with("/replay"))
+}
+
 async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-	let caller = presented_token(&request).and_then(|token| {
+	let caller = presented_token(&request).map(crate::secret::Secret::new).and_then(|token| {
+		// Compared in constant time (`Secret`'s equality).
 		state
 			.tokens
 			.iter()
-			.find(|(_, t)| constant_time_eq(t.as_bytes(), token.as_bytes()))
-			.map(|(name, _)| name.clone())
+			.find(|(_, t, _)| *t == token)
+			.map(|(name, _, scope)| (name.clone(), *scope))
 	});
 	match caller {
-		Some(name) => {
+		Some((name, scope)) => {
+			if scope != Scope::Admin && admin_only(request.method(), request.uri().path()) {
+				return ApiError::new(
+					StatusCode::FORBIDDEN,
+					"forbidden",
+					"cancelling, claiming and replaying need an admin token",
+				)
+				.into_response();
+			}
 			request.extensions_mut().insert(Caller(name));
 			next.run(request).await
 		}
@@ -376,18 +401,78 @@ pub struct DeploymentsQuery {
 }
 
 /// This provider's deployments, joined with the chain's state.
+///
+/// The local store answers, and it lags the chain while OGate connects, catches up or
+/// reconciles (and is empty after a fresh data directory). The `x-dinfra-view-current` header
+/// says whether the view was current when it was read; a reactor must not remove anything on a
+/// view that was not.
 #[utoipa::path(get, path = "/v1/deployments", tag = "deployments", params(DeploymentsQuery),
-	responses((status = 200, body = [DeploymentView]), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+	responses(
+		(status = 200, body = [DeploymentView], headers(
+			("x-dinfra-view-current" = bool, description = "Whether the view was current (see `/v1/sync`) when it was read")
+		)),
+		(status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 async fn deployments(
 	State(state): State<AppState>,
 	query: Result<Query<DeploymentsQuery>, QueryRejection>,
-) -> Result<Json<Vec<DeploymentView>>, ApiError> {
+) -> Result<Response, ApiError> {
 	let Query(query) = query?;
+	// Taken before the store is read: the store can only be newer than this says.
+	let current = state.sync.status().current;
 	let mut out = Vec::new();
 	for local in state.store.deployments(query.active.unwrap_or(true))? {
 		out.push(join(&state, local).await);
 	}
-	Ok(Json(out))
+	Ok(([(VIEW_CURRENT_HEADER, if current { "true" } else { "false" })], Json(out)).into_response())
+}
+
+/// Whether the deployments view is current: connected, the operator key authorized for the
+/// provider, reconciled with the chain since connecting, and caught up with the finalized head.
+#[utoipa::path(get, path = "/v1/sync", tag = "deployments",
+	responses((status = 200, body = SyncStatus), (status = 401, body = ErrorBody)))]
+async fn sync_status(State(state): State<AppState>) -> Json<SyncStatus> {
+	Json(state.sync.status())
+}
+
+/// A subscription as the chain shows it at the finalized head, whoever holds it.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct ChainSubscription {
+	/// The subscription id.
+	pub subscription: u64,
+	/// The chain holds it: it has not ended.
+	pub exists: bool,
+	/// The provider it is awarded to (SS58), if it is awarded.
+	pub provider: Option<String>,
+	/// It is awarded to this gateway's provider.
+	pub ours: bool,
+}
+
+/// Asks the chain, at its finalized head, whether a subscription still exists and who holds
+/// it. Reactors ask before they remove an instance that this gateway does not know.
+#[utoipa::path(get, path = "/v1/chain/subscriptions/{id}", tag = "deployments",
+	params(("id" = u64, Path, description = "The subscription id")),
+	responses((status = 200, body = ChainSubscription), (status = 400, body = ErrorBody),
+		(status = 401, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn chain_subscription(
+	State(state): State<AppState>,
+	id: Result<Path<u64>, PathRejection>,
+) -> Result<Json<ChainSubscription>, ApiError> {
+	let Path(id) = id?;
+	let Some(chain) = state.chain.read().await.clone() else {
+		return Err(ApiError::unavailable("not connected to the node"));
+	};
+	let view = chain
+		.view(id)
+		.await
+		.map_err(|e| ApiError::unavailable(format!("the node did not answer: {e}")))?;
+	let exists = view.is_some();
+	let provider = view.and_then(|v| v.provider);
+	Ok(Json(ChainSubscription {
+		subscription: id,
+		exists,
+		ours: provider.as_ref() == Some(&chain.provider),
+		provider: provider.map(|p| p.to_string()),
+	}))
 }
 
 fn known(state: &AppState, id: u64) -> Result<Deployment, ApiError> {
@@ -522,7 +607,7 @@ pub struct CancelBody {
 }
 
 /// Ends a deployment as the provider (`cancel_by_provider`): settled to now, the rest refunded.
-#[utoipa::path(post, path = "/v1/deployments/{id}/cancel", tag = "deployments",
+#[utoipa::path(post, path = "/v1/deployments/{id}/cancel", tags = ["deployments", "admin"],
 	params(("id" = u64, Path, description = "The subscription id")), request_body = CancelBody,
 	responses((status = 202, body = Accepted), (status = 200, body = Accepted),
 		(status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
@@ -545,7 +630,7 @@ async fn cancel(
 
 /// Claims what a running deployment owes the provider so far; paid into the provider's
 /// account. A new claim is taken once the previous one is final.
-#[utoipa::path(post, path = "/v1/deployments/{id}/claim", tag = "deployments",
+#[utoipa::path(post, path = "/v1/deployments/{id}/claim", tags = ["deployments", "admin"],
 	params(("id" = u64, Path, description = "The subscription id")),
 	responses((status = 202, body = Accepted), (status = 200, body = Accepted),
 		(status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
@@ -600,7 +685,7 @@ async fn deliveries(
 }
 
 /// Sends a delivery again now, with a fresh set of attempts.
-#[utoipa::path(post, path = "/v1/deliveries/{webhook}/{seq}/replay", tag = "deliveries",
+#[utoipa::path(post, path = "/v1/deliveries/{webhook}/{seq}/replay", tags = ["deliveries", "admin"],
 	params(("webhook" = String, Path, description = "The webhook's name"),
 		("seq" = u64, Path, description = "The task's outbox position")),
 	responses((status = 200, body = Delivery), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -645,11 +730,12 @@ impl Modify for BearerAuth {
 		description = "The DINFRA provider gateway: deployment tasks for chain reactors, and their \
 			reports back to the chain."
 	),
-	paths(healthz, readyz, metrics, tasks, ack, deployments, deployment, descriptor, status, cancel,
-		claim, reports, deliveries, replay),
+	paths(healthz, readyz, metrics, tasks, ack, deployments, sync_status, chain_subscription,
+		deployment, descriptor, status, cancel, claim, reports, deliveries, replay),
 	components(schemas(Task, Action, Notice, Deployment, Phase, Report, ReportStatus,
-		crate::store::ReportState, Delivery, DeliveryState, ErrorBody)),
-	modifiers(&BearerAuth),
+		crate::store::ReportState, Delivery, DeliveryState, ErrorBody, SyncStatus,
+		ChainSubscription)),
+	modifiers(&BearerAuth, &CommonResponses),
 	security(("bearer" = [])),
 	tags(
 		(name = "tasks", description = "The pull feed of deployment tasks"),
@@ -657,6 +743,7 @@ impl Modify for BearerAuth {
 		(name = "reports", description = "What was sent to the chain"),
 		(name = "deliveries", description = "Webhook deliveries"),
 		(name = "operations", description = "Health, readiness and metrics"),
+		(name = "admin", description = "Needs an admin token: a reactor token gets 403"),
 	)
 )]
 pub struct ApiDoc;
@@ -668,6 +755,8 @@ pub fn router(state: AppState) -> Router {
 		.route("/v1/tasks", get(tasks))
 		.route("/v1/tasks/ack", post(ack))
 		.route("/v1/deployments", get(deployments))
+		.route("/v1/sync", get(sync_status))
+		.route("/v1/chain/subscriptions/{id}", get(chain_subscription))
 		.route("/v1/deployments/{id}", get(deployment))
 		.route("/v1/deployments/{id}/descriptor", get(descriptor))
 		.route("/v1/deployments/{id}/status", post(status))
@@ -685,4 +774,9 @@ pub fn router(state: AppState) -> Router {
 		.fallback(not_found)
 		.method_not_allowed_fallback(method_not_allowed)
 		.with_state(state)
+		.layer(axum::extract::DefaultBodyLimit::max(crate::limits::MAX_BODY))
+		.layer(middleware::from_fn_with_state(
+			crate::limits::Limits::default(),
+			crate::limits::guard,
+		))
 }

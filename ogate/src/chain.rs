@@ -272,6 +272,38 @@ impl Chain {
 		at.runtime_apis().call(call).await.map_err(err)
 	}
 
+	/// Whether the operator key can act for the provider: it must be a `DinfraOperator` proxy of
+	/// the provider without delay, as of the finalized head. `Err` says why not, in words an
+	/// operator can act on (a wrong provider in the configuration shows up here).
+	pub async fn operator_authorization(&self) -> Result<Result<(), String>, ChainError> {
+		use dinfra::runtime_types::dinfra_runtime::configs::proxy::ProxyType;
+		let at = self.api.at_current_block().await.map_err(err)?;
+		let entry = at
+			.storage()
+			.try_fetch(dinfra::storage().proxy().proxies(), (self.provider,))
+			.await
+			.map_err(err)?;
+		let operator = self.operator();
+		let proxies = match entry {
+			Some(value) => value.decode().map_err(err)?.0 .0,
+			None => Vec::new(),
+		};
+		let ours = proxies.iter().find(|p| p.delegate == operator);
+		Ok(match ours {
+			Some(p) if matches!(p.proxy_type, ProxyType::DinfraOperator) && p.delay == 0 => Ok(()),
+			Some(_) => Err(format!(
+				"the operator {operator} is a proxy of provider {} but not a DinfraOperator proxy \
+				 without delay",
+				self.provider
+			)),
+			None => Err(format!(
+				"the operator {operator} is not a proxy of provider {}: is the provider right, and \
+				 was the proxy added?",
+				self.provider
+			)),
+		})
+	}
+
 	/// The subscriptions awarded to this provider at finalized block `number`.
 	pub async fn provider_deployments(&self, number: u32) -> Result<Vec<u64>, ChainError> {
 		let at = self.at(number).await?;

@@ -6,9 +6,20 @@
 //! `provider` to its own account, `operator_seed` to a key it added as a `DinfraOperator` proxy,
 //! and at least one API token.
 
+use crate::secret::Secret;
 use clap::Parser;
 use serde::Deserialize;
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+/// The API token of development mode.
+pub const DEV_TOKEN: &str = "dev-token";
+
+/// The phrase every `//Name` development account derives from (Substrate's `DEV_PHRASE`).
+const DEV_PHRASE: &str = "bottom drive obey lake curtain smoke basket hold race lonely fit walk";
+
+/// Tokens and secrets that appear in this repository's examples and defaults.
+const WELL_KNOWN_SECRETS: &[&str] =
+	&[DEV_TOKEN, "change-me-please", "change-me-too", "reactor-token", "operator-token"];
 
 /// A reactor URL that receives signed webhooks.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
@@ -17,17 +28,33 @@ pub struct WebhookConfig {
 	pub name: String,
 	/// Where tasks are POSTed.
 	pub url: String,
-	/// The HMAC-SHA256 key both sides share.
-	pub secret: String,
+	/// The HMAC-SHA256 key both sides share: at least 16 bytes.
+	pub secret: Secret,
+}
+
+/// What a token may do.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+	/// A reactor: read tasks, deployments and their descriptors, and post status reports.
+	#[default]
+	Reactor,
+	/// An operator: everything, including cancelling deployments, claiming earnings and
+	/// replaying webhook deliveries.
+	Admin,
 }
 
 /// An API token and the name it is known by in logs and feed cursors.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
 pub struct TokenConfig {
 	/// The reactor (or operator) this token belongs to; it names its feed cursor.
 	pub name: String,
-	/// The bearer token itself.
-	pub token: String,
+	/// The bearer token itself: at least 8 bytes.
+	pub token: Secret,
+	/// What it may do (`reactor` unless set).
+	#[serde(default)]
+	pub scope: Scope,
 }
 
 /// Everything OGate needs to run.
@@ -41,7 +68,7 @@ pub struct Config {
 	pub provider: String,
 	/// The secret URI of the operator key: a `DinfraOperator` proxy of the provider. It pays
 	/// the fees of status reports and has no power over the provider's funds.
-	pub operator_seed: String,
+	pub operator_seed: Secret,
 	/// Where the REST API listens.
 	pub listen: SocketAddr,
 	/// Where the durable store lives.
@@ -65,6 +92,16 @@ pub struct Config {
 	pub webhook_backoff_max_ms: u64,
 	/// The first block to follow when the store is empty: `None` starts at the finalized head.
 	pub start_block: Option<u32>,
+	/// With no new finalized block for this many seconds, the node connection is taken as
+	/// stalled and replaced. A relay chain finalizes every few seconds; a `--dev` node seals on
+	/// its own clock.
+	pub stall_timeout_s: u64,
+	/// Acknowledged and delivered tasks, finalized reports and ended deployments are kept for
+	/// this many finalized blocks (14,400: a day of 6 s blocks), then pruned.
+	pub retention_blocks: u32,
+	/// Development mode: the well-known development keys and tokens are allowed. Without it,
+	/// OGate refuses to start with any of them (see [`Config::check_production`]).
+	pub dev: bool,
 }
 
 impl Default for Config {
@@ -75,7 +112,11 @@ impl Default for Config {
 			operator_seed: "//Ferdie".into(),
 			listen: SocketAddr::from(([127, 0, 0, 1], 8480)),
 			data_dir: PathBuf::from("ogate-data"),
-			tokens: vec![TokenConfig { name: "dev".into(), token: "dev-token".into() }],
+			tokens: vec![TokenConfig {
+				name: "dev".into(),
+				token: DEV_TOKEN.into(),
+				scope: Scope::Admin,
+			}],
 			webhooks: Vec::new(),
 			ipfs_gateways: vec!["http://127.0.0.1:8080".into()],
 			content_dir: None,
@@ -83,6 +124,9 @@ impl Default for Config {
 			webhook_backoff_ms: 250,
 			webhook_backoff_max_ms: 60_000,
 			start_block: None,
+			stall_timeout_s: 120,
+			retention_blocks: 14_400,
+			dev: false,
 		}
 	}
 }
@@ -107,6 +151,9 @@ pub struct Args {
 	/// The operator key's secret URI.
 	#[arg(long, env = "OGATE_OPERATOR_SEED", hide_env_values = true)]
 	pub operator_seed: Option<String>,
+	/// A file that holds the operator key's secret URI.
+	#[arg(long, env = "OGATE_OPERATOR_SEED_FILE", conflicts_with = "operator_seed")]
+	pub operator_seed_file: Option<PathBuf>,
 	/// The REST API's listen address.
 	#[arg(long, env = "OGATE_LISTEN")]
 	pub listen: Option<SocketAddr>,
@@ -116,12 +163,33 @@ pub struct Args {
 	/// A directory of content named by CID.
 	#[arg(long, env = "OGATE_CONTENT_DIR")]
 	pub content_dir: Option<PathBuf>,
-	/// An API token as `name:token`; repeat for more. Replaces the file's tokens.
+	/// A reactor's API token as `name:token`; repeat for more. With any of the token flags, the
+	/// file's tokens are replaced.
 	#[arg(long = "token", env = "OGATE_TOKENS", value_delimiter = ',', hide_env_values = true)]
 	pub tokens: Vec<String>,
+	/// A file with one reactor token `name:token` per line.
+	#[arg(long, env = "OGATE_TOKENS_FILE", conflicts_with = "tokens")]
+	pub tokens_file: Option<PathBuf>,
+	/// An admin API token as `name:token` (it may also cancel, claim and replay).
+	#[arg(
+		long = "admin-token",
+		env = "OGATE_ADMIN_TOKENS",
+		value_delimiter = ',',
+		hide_env_values = true
+	)]
+	pub admin_tokens: Vec<String>,
+	/// A file with one admin token `name:token` per line.
+	#[arg(long, env = "OGATE_ADMIN_TOKENS_FILE", conflicts_with = "admin_tokens")]
+	pub admin_tokens_file: Option<PathBuf>,
 	/// A webhook as `name=url#secret`; repeat for more. Replaces the file's webhooks.
 	#[arg(long = "webhook", env = "OGATE_WEBHOOKS", value_delimiter = ',', hide_env_values = true)]
 	pub webhooks: Vec<String>,
+	/// A file with one `name=url#secret` per line. Replaces the file's webhooks.
+	#[arg(long, env = "OGATE_WEBHOOKS_FILE", conflicts_with = "webhooks")]
+	pub webhooks_file: Option<PathBuf>,
+	/// Development mode: allow the development keys and tokens (`scripts/run` sets it).
+	#[arg(long, env = "OGATE_DEV")]
+	pub dev: bool,
 	/// The first block to follow when the store is empty.
 	#[arg(long, env = "OGATE_START_BLOCK")]
 	pub start_block: Option<u32>,
@@ -193,7 +261,10 @@ impl Config {
 			config.provider = v;
 		}
 		if let Some(v) = args.operator_seed {
-			config.operator_seed = v;
+			config.operator_seed = Secret::new(v);
+		}
+		if let Some(path) = &args.operator_seed_file {
+			config.operator_seed = Secret::from_file(path).map_err(ConfigError::Flag)?;
 		}
 		if let Some(v) = args.listen {
 			config.listen = v;
@@ -207,35 +278,86 @@ impl Config {
 		if args.start_block.is_some() {
 			config.start_block = args.start_block;
 		}
-		if !args.tokens.is_empty() {
-			config.tokens = args
-				.tokens
+		config.dev |= args.dev;
+		let mut tokens = args.tokens;
+		if let Some(path) = &args.tokens_file {
+			tokens = lines_of(path)?;
+		}
+		let mut admin_tokens = args.admin_tokens;
+		if let Some(path) = &args.admin_tokens_file {
+			admin_tokens = lines_of(path)?;
+		}
+		if !tokens.is_empty() || !admin_tokens.is_empty() {
+			let scoped = tokens
 				.iter()
-				.map(|t| match t.split_once(':') {
+				.map(|t| (t, Scope::Reactor))
+				.chain(admin_tokens.iter().map(|t| (t, Scope::Admin)));
+			config.tokens = scoped
+				.map(|(t, scope)| match t.split_once(':') {
 					Some((name, token)) => {
-						Ok(TokenConfig { name: name.into(), token: token.into() })
+						Ok(TokenConfig { name: name.into(), token: token.into(), scope })
 					}
-					None => Err(ConfigError::Flag(format!("--token wants name:token, not {t:?}"))),
+					// The entry is not echoed: it holds a token.
+					None => Err(ConfigError::Flag("a token wants the form name:token".into())),
 				})
 				.collect::<Result<_, _>>()?;
 		}
-		if !args.webhooks.is_empty() {
-			config.webhooks = args
-				.webhooks
+		let mut webhooks = args.webhooks;
+		if let Some(path) = &args.webhooks_file {
+			webhooks = lines_of(path)?;
+		}
+		if !webhooks.is_empty() {
+			config.webhooks = webhooks
 				.iter()
 				.map(|w| {
-					let (name, rest) = w.split_once('=').ok_or_else(|| {
-						ConfigError::Flag(format!("--webhook wants name=url#secret, not {w:?}"))
-					})?;
-					let (url, secret) = rest.rsplit_once('#').ok_or_else(|| {
-						ConfigError::Flag(format!("--webhook wants name=url#secret, not {w:?}"))
-					})?;
+					let malformed =
+						|| ConfigError::Flag("a webhook wants the form name=url#secret".into());
+					let (name, rest) = w.split_once('=').ok_or_else(malformed)?;
+					let (url, secret) = rest.rsplit_once('#').ok_or_else(malformed)?;
 					Ok(WebhookConfig { name: name.into(), url: url.into(), secret: secret.into() })
 				})
 				.collect::<Result<_, ConfigError>>()?;
 		}
 		config.check()?;
+		if !config.dev {
+			config.check_production()?;
+		}
 		Ok(config)
+	}
+
+	/// Outside development mode, refuses what only belongs on a development chain: no API
+	/// token, a well-known token or webhook secret, a development account (`//Alice`…, or its
+	/// address) as the provider, or an operator key derived from the public development phrase.
+	/// Every problem is named, no secret is shown.
+	pub fn check_production(&self) -> Result<(), ConfigError> {
+		let mut problems = Vec::new();
+		if self.tokens.is_empty() {
+			problems.push("no API token is configured".to_string());
+		}
+		for token in &self.tokens {
+			if WELL_KNOWN_SECRETS.contains(&token.token.expose()) {
+				problems.push(format!("token {:?} is a well-known development token", token.name));
+			}
+		}
+		for hook in &self.webhooks {
+			if WELL_KNOWN_SECRETS.contains(&hook.secret.expose()) {
+				problems.push(format!("webhook {:?} has a well-known secret", hook.name));
+			}
+		}
+		if is_dev_account(&self.provider) {
+			problems.push(format!("provider {:?} is a development account", self.provider));
+		}
+		if is_dev_seed(self.operator_seed.expose()) {
+			problems
+				.push("the operator seed derives from the public development phrase".to_string());
+		}
+		if problems.is_empty() {
+			return Ok(());
+		}
+		Err(ConfigError::Invalid(format!(
+			"refusing to start outside development mode (--dev): {}",
+			problems.join("; ")
+		)))
 	}
 
 	/// Refuses configurations that cannot work, with the reason.
@@ -249,8 +371,16 @@ impl Config {
 		if names.len() != self.webhooks.len() {
 			return Err(ConfigError::Invalid("webhook names must be unique".into()));
 		}
-		if self.webhooks.iter().any(|w| w.secret.is_empty()) {
-			return Err(ConfigError::Invalid("every webhook needs a secret".into()));
+		if self.webhooks.iter().any(|w| w.secret.len() < 16) {
+			return Err(ConfigError::Invalid(
+				"every webhook needs a secret of at least 16 bytes".into(),
+			));
+		}
+		if self.retention_blocks < 100 {
+			return Err(ConfigError::Invalid("retention_blocks must be at least 100".into()));
+		}
+		if self.stall_timeout_s < 5 {
+			return Err(ConfigError::Invalid("stall_timeout_s must be at least 5".into()));
 		}
 		if self.webhook_max_attempts == 0 {
 			return Err(ConfigError::Invalid("webhook_max_attempts must be at least 1".into()));
@@ -267,6 +397,36 @@ impl Config {
 	}
 }
 
+/// The non-empty lines of a file of entries (tokens, webhooks), without comments.
+fn lines_of(path: &std::path::Path) -> Result<Vec<String>, ConfigError> {
+	let text = std::fs::read_to_string(path)
+		.map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+	Ok(text
+		.lines()
+		.map(str::trim)
+		.filter(|l| !l.is_empty() && !l.starts_with('#'))
+		.map(String::from)
+		.collect())
+}
+
+/// A secret URI without a phrase derives from the public development phrase (`//Alice`).
+fn is_dev_seed(uri: &str) -> bool {
+	let uri = uri.trim();
+	uri.is_empty() || uri.starts_with('/') || uri.contains(DEV_PHRASE)
+}
+
+/// A development secret URI, or the address of one of the well-known development accounts.
+fn is_dev_account(text: &str) -> bool {
+	use subxt_signer::sr25519::dev;
+	if is_dev_seed(text) {
+		return true;
+	}
+	let Ok(account) = text.parse::<subxt::utils::AccountId32>() else { return false };
+	[dev::alice(), dev::bob(), dev::charlie(), dev::dave(), dev::eve(), dev::ferdie()]
+		.iter()
+		.any(|pair| pair.public_key().to_account_id() == account)
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -277,8 +437,8 @@ mod tests {
 		let path = dir.path().join("ogate.toml");
 		std::fs::write(
 			&path,
-			"node_url = \"ws://node:9944\"\nlisten = \"0.0.0.0:9000\"\n\
-			 [[webhooks]]\nname = \"r\"\nurl = \"http://r/hook\"\nsecret = \"s\"\n",
+			"node_url = \"ws://node:9944\"\nlisten = \"0.0.0.0:9000\"\ndev = true\n\
+			 [[webhooks]]\nname = \"r\"\nurl = \"http://r/hook\"\nsecret = \"a-webhook-secret-1\"\n",
 		)
 		.unwrap();
 		let args = Args {
@@ -293,18 +453,131 @@ mod tests {
 		assert_eq!(config.webhooks[0].url, "http://r/hook");
 		assert_eq!(
 			config.tokens,
-			vec![TokenConfig { name: "reactor".into(), token: "abcdefgh".into() }]
+			vec![TokenConfig {
+				name: "reactor".into(),
+				token: "abcdefgh".into(),
+				scope: Scope::Reactor
+			}]
 		);
+		assert!(config.dev, "from the file");
 		assert_eq!(config.provider, "//Alice");
+	}
+
+	#[test]
+	fn outside_development_mode_development_keys_and_tokens_are_refused() {
+		// The defaults are the development ones: refused without --dev, every problem named.
+		let refused = Config::load(Args::default()).unwrap_err().to_string();
+		for problem in [
+			"well-known development token",
+			"provider \"//Alice\" is a development account",
+			"operator seed derives from the public development phrase",
+		] {
+			assert!(refused.contains(problem), "{problem:?} not in {refused:?}");
+		}
+		assert!(!refused.contains(DEV_TOKEN), "a token is shown: {refused}");
+		assert!(Config::load(Args { dev: true, ..Default::default() }).is_ok());
+
+		// Alice's address is as much a development account as her URI.
+		let alice = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
+		// An account that is not a development one.
+		let stranger = subxt_signer::sr25519::Keypair::from_uri(&"//Stranger".parse().unwrap())
+			.unwrap()
+			.public_key()
+			.to_account_id()
+			.to_string();
+		let production = |provider: &str, seed: &str, tokens: Vec<String>| Args {
+			provider: Some(provider.into()),
+			operator_seed: Some(seed.into()),
+			tokens,
+			..Default::default()
+		};
+		let own_seed = "0x3f0c2d2e7e0c1a1b5f8d3e6c9a7b4d2e1f0a9c8b7d6e5f4a3b2c1d0e9f8a7b6c";
+		let token = vec!["reactor:a-real-token-1".to_string()];
+		assert!(Config::load(production(alice, own_seed, token.clone())).is_err());
+		assert!(Config::load(production("//Bob", own_seed, token.clone())).is_err());
+		assert!(Config::load(production(&stranger, "//Ferdie", token.clone())).is_err());
+		let dev_phrase_seed = format!("{DEV_PHRASE}//operator");
+		assert!(Config::load(production(&stranger, &dev_phrase_seed, token.clone())).is_err());
+		let no_tokens = Config {
+			tokens: Vec::new(),
+			provider: stranger.clone(),
+			operator_seed: own_seed.into(),
+			..Config::default()
+		};
+		assert!(no_tokens.check_production().unwrap_err().to_string().contains("no API token"));
+		let fine = Config::load(production(&stranger, own_seed, token)).unwrap();
+		assert!(!fine.dev);
+	}
+
+	#[test]
+	fn secrets_come_from_files_and_never_show_in_debug_output() {
+		let dir = tempfile::tempdir().unwrap();
+		let seed = dir.path().join("seed");
+		std::fs::write(&seed, "0xabad1dea-operator-seed\n").unwrap();
+		let tokens = dir.path().join("tokens");
+		std::fs::write(&tokens, "# reactors\nreactor:token-from-a-file\nops:another-token-1\n")
+			.unwrap();
+		let hooks = dir.path().join("webhooks");
+		std::fs::write(&hooks, "r=http://r/hook#webhook-secret-from-file\n").unwrap();
+		let config = Config::load(Args {
+			operator_seed_file: Some(seed),
+			tokens_file: Some(tokens),
+			webhooks_file: Some(hooks),
+			dev: true,
+			..Default::default()
+		})
+		.unwrap();
+		assert_eq!(config.operator_seed.expose(), "0xabad1dea-operator-seed");
+		assert_eq!(config.tokens.len(), 2);
+		assert_eq!(config.tokens[0].token.expose(), "token-from-a-file");
+		assert_eq!(config.webhooks[0].secret.expose(), "webhook-secret-from-file");
+		let shown = format!("{config:?}");
+		for secret in
+			["abad1dea", "token-from-a-file", "another-token-1", "webhook-secret-from-file"]
+		{
+			assert!(!shown.contains(secret), "{secret} shows in {shown}");
+		}
+		// In the TOML file, a secret may name its file.
+		let file = dir.path().join("ogate.toml");
+		std::fs::write(
+			&file,
+			format!(
+				"operator_seed = {{ file = {:?} }}\n",
+				dir.path().join("seed").display().to_string()
+			),
+		)
+		.unwrap();
+		let config = Config::load(Args { config: Some(file), dev: true, ..Default::default() });
+		assert_eq!(config.unwrap().operator_seed.expose(), "0xabad1dea-operator-seed");
+	}
+
+	#[test]
+	fn webhook_secrets_shorter_than_16_bytes_are_refused() {
+		let short = Args {
+			webhooks: vec!["r=http://r/hook#fifteen-bytes-x".into()],
+			dev: true,
+			..Default::default()
+		};
+		assert!(matches!(Config::load(short), Err(ConfigError::Invalid(_))));
+		let enough = Args {
+			webhooks: vec!["r=http://r/hook#sixteen-bytes-xx".into()],
+			dev: true,
+			..Default::default()
+		};
+		assert!(Config::load(enough).is_ok());
 	}
 
 	#[test]
 	fn unknown_keys_short_tokens_and_malformed_flags_are_refused() {
 		assert!(Config::from_toml("nodeurl = \"x\"", "f".into()).is_err());
-		let short = Args { tokens: vec!["r:short".into()], ..Default::default() };
+		let short = Args { tokens: vec!["r:short".into()], dev: true, ..Default::default() };
 		assert!(matches!(Config::load(short), Err(ConfigError::Invalid(_))));
-		let bad = Args { webhooks: vec!["http://no-name".into()], ..Default::default() };
+		let bad = Args { webhooks: vec!["http://no-name".into()], dev: true, ..Default::default() };
 		assert!(matches!(Config::load(bad), Err(ConfigError::Flag(_))));
+		let token =
+			Args { tokens: vec!["no-colon-secret".into()], dev: true, ..Default::default() };
+		let refused = Config::load(token).unwrap_err().to_string();
+		assert!(!refused.contains("no-colon-secret"), "the malformed entry is echoed: {refused}");
 	}
 
 	#[test]

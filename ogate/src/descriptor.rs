@@ -10,7 +10,7 @@
 use crate::config::Config;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::{collections::HashMap, path::PathBuf, sync::Mutex, time::Duration};
+use std::{path::PathBuf, sync::Arc, time::Duration};
 
 /// The largest descriptor or schema OGate fetches.
 pub const MAX_CONTENT: usize = 1024 * 1024;
@@ -29,9 +29,12 @@ pub enum DescriptorError {
 	/// The CID uses a hash or codec OGate cannot check.
 	#[error("unsupported CID: {0}")]
 	Unsupported(String),
-	/// No gateway had the content.
+	/// No source had the content (or only other bytes); it is tried again later.
 	#[error("content not found: {0}")]
 	NotFound(String),
+	/// The content is larger than [`MAX_CONTENT`].
+	#[error("content larger than {MAX_CONTENT} bytes")]
+	TooLarge,
 	/// The bytes do not hash to the CID.
 	#[error("content does not match its CID")]
 	HashMismatch,
@@ -166,13 +169,32 @@ fn unixfs_file(block: &[u8]) -> Result<Vec<u8>, DescriptorError> {
 		.to_vec())
 }
 
+/// How many bytes of checked documents the cache keeps.
+pub const CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// What one source gave for a CID.
+enum Fetched {
+	/// The source does not have it, or could not be reached.
+	Missing,
+	/// Its bytes passed [`MAX_CONTENT`]; reading stopped there.
+	TooLarge,
+	/// A block to check against the CID.
+	Block(Vec<u8>),
+}
+
 /// Fetches content by CID from the local content directory and the configured gateways, and
-/// checks it; keeps checked documents in memory, since a CID's content never changes.
+/// checks it; keeps checked documents in a cache bounded by [`CACHE_BYTES`], since a CID's
+/// content never changes.
+///
+/// Sources are tried in order until one has the content. A source that returns bytes that do
+/// not hash to the CID is at fault, not the subscriber who named the CID: it is logged and the
+/// next source is tried, and if none has the content the CID is "not found" (tried again
+/// later), never "invalid".
 pub struct ContentSource {
 	content_dir: Option<PathBuf>,
 	gateways: Vec<String>,
 	http: reqwest::Client,
-	cache: Mutex<HashMap<String, Vec<u8>>>,
+	cache: moka::sync::Cache<String, Arc<Vec<u8>>>,
 }
 
 impl ContentSource {
@@ -185,61 +207,105 @@ impl ContentSource {
 				.timeout(Duration::from_secs(10))
 				.build()
 				.unwrap_or_default(),
-			cache: Mutex::new(HashMap::new()),
+			cache: moka::sync::Cache::builder()
+				.max_capacity(CACHE_BYTES)
+				.weigher(|cid: &String, document: &Arc<Vec<u8>>| {
+					u32::try_from(cid.len() + document.len()).unwrap_or(u32::MAX)
+				})
+				.build(),
 		}
 	}
 
 	/// The checked document a CID names.
 	pub async fn fetch(&self, cid_text: &str) -> Result<Vec<u8>, DescriptorError> {
-		if let Some(hit) = self.cache.lock().ok().and_then(|c| c.get(cid_text).cloned()) {
-			return Ok(hit);
+		if let Some(hit) = self.cache.get(cid_text) {
+			return Ok(hit.as_ref().clone());
 		}
 		let cid = Cid::parse(cid_text)?;
-		let mut last = DescriptorError::NotFound(cid_text.into());
-		for block in self.blocks(cid_text).await {
+		let mut wrong = Vec::new();
+		let mut too_large = false;
+		let sources = self.content_dir.iter().map(|_| None).chain(self.gateways.iter().map(Some));
+		for gateway in sources {
+			let fetched = match gateway {
+				None => self.read_directory(cid_text).await,
+				Some(gateway) => self.read_gateway(gateway, cid_text).await,
+			};
+			let block = match fetched {
+				Fetched::Missing => continue,
+				Fetched::TooLarge => {
+					too_large = true;
+					continue;
+				}
+				Fetched::Block(block) => block,
+			};
+			let source = gateway.map_or("the content directory", String::as_str);
 			match cid.open(&block) {
 				Ok(document) => {
-					if let Ok(mut cache) = self.cache.lock() {
-						cache.insert(cid_text.to_string(), document.clone());
-					}
+					self.cache.insert(cid_text.to_string(), Arc::new(document.clone()));
 					return Ok(document);
 				}
-				Err(e) => last = e,
+				Err(DescriptorError::HashMismatch) => {
+					tracing::warn!(
+						cid = cid_text,
+						source,
+						"a source returned bytes that do not match the CID; trying the next"
+					);
+					wrong.push(source.to_string());
+				}
+				// The content is what the CID names, and it is not usable (more than one
+				// block, say): the CID's fault.
+				Err(e) => return Err(e),
 			}
 		}
-		Err(last)
+		if too_large && wrong.is_empty() {
+			return Err(DescriptorError::TooLarge);
+		}
+		Err(DescriptorError::NotFound(if wrong.is_empty() {
+			cid_text.to_string()
+		} else {
+			format!("{cid_text} (other bytes from {})", wrong.join(", "))
+		}))
 	}
 
-	/// Candidate blocks for a CID, from each source that has one.
-	async fn blocks(&self, cid: &str) -> Vec<Vec<u8>> {
-		let mut out = Vec::new();
-		if let Some(dir) = &self.content_dir {
-			// CIDs are base-encoded: they cannot name a path outside the directory.
-			if cid.chars().all(|c| c.is_ascii_alphanumeric()) {
-				if let Ok(bytes) = tokio::fs::read(dir.join(cid)).await {
-					if bytes.len() <= MAX_CONTENT {
-						out.push(bytes);
+	async fn read_directory(&self, cid: &str) -> Fetched {
+		let Some(dir) = &self.content_dir else { return Fetched::Missing };
+		// CIDs are base-encoded: they cannot name a path outside the directory.
+		if !cid.chars().all(|c| c.is_ascii_alphanumeric()) {
+			return Fetched::Missing;
+		}
+		let path = dir.join(cid);
+		match tokio::fs::metadata(&path).await {
+			Ok(meta) if meta.len() > MAX_CONTENT as u64 => Fetched::TooLarge,
+			Ok(_) => tokio::fs::read(&path).await.map_or(Fetched::Missing, Fetched::Block),
+			Err(_) => Fetched::Missing,
+		}
+	}
+
+	/// The raw block from one gateway, read chunk by chunk and dropped as soon as it passes
+	/// [`MAX_CONTENT`].
+	async fn read_gateway(&self, gateway: &str, cid: &str) -> Fetched {
+		let url = format!("{}/ipfs/{cid}?format=raw", gateway.trim_end_matches('/'));
+		let request = self.http.get(&url).header("accept", "application/vnd.ipld.raw");
+		let Ok(mut response) = request.send().await else { return Fetched::Missing };
+		if !response.status().is_success() {
+			return Fetched::Missing;
+		}
+		if response.content_length().is_some_and(|l| l > MAX_CONTENT as u64) {
+			return Fetched::TooLarge;
+		}
+		let mut block = Vec::new();
+		loop {
+			match response.chunk().await {
+				Ok(Some(chunk)) => {
+					if block.len() + chunk.len() > MAX_CONTENT {
+						return Fetched::TooLarge;
 					}
+					block.extend_from_slice(&chunk);
 				}
+				Ok(None) => return Fetched::Block(block),
+				Err(_) => return Fetched::Missing,
 			}
 		}
-		for gateway in &self.gateways {
-			let url = format!("{}/ipfs/{cid}?format=raw", gateway.trim_end_matches('/'));
-			let response =
-				self.http.get(&url).header("accept", "application/vnd.ipld.raw").send().await;
-			if let Ok(response) = response {
-				if response.status().is_success()
-					&& response.content_length().is_none_or(|l| l <= MAX_CONTENT as u64)
-				{
-					if let Ok(bytes) = response.bytes().await {
-						if bytes.len() <= MAX_CONTENT {
-							out.push(bytes.to_vec());
-						}
-					}
-				}
-			}
-		}
-		out
 	}
 
 	/// The descriptor `descriptor_cid`, checked against its CID and valid against the schema
@@ -312,6 +378,76 @@ mod tests {
 		assert_eq!(source.fetch(&cid).await.unwrap(), SCHEMA);
 		let missing = raw_cid(b"never published");
 		assert!(matches!(source.fetch(&missing).await, Err(DescriptorError::NotFound(_))));
+	}
+
+	/// A gateway on loopback that answers every request with `body`, counting the requests.
+	async fn gateway(body: Vec<u8>) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+		use std::sync::atomic::{AtomicUsize, Ordering};
+		let hits = Arc::new(AtomicUsize::new(0));
+		let counter = hits.clone();
+		let app = axum::Router::new().fallback(move || {
+			counter.fetch_add(1, Ordering::SeqCst);
+			let body = body.clone();
+			async move { body }
+		});
+		let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+		let url = format!("http://{}", listener.local_addr().unwrap());
+		tokio::spawn(async move { axum::serve(listener, app).await });
+		(url, hits)
+	}
+
+	fn source(gateways: Vec<String>) -> ContentSource {
+		ContentSource::new(&Config { ipfs_gateways: gateways, ..Config::default() })
+	}
+
+	#[tokio::test]
+	async fn a_gateway_with_the_wrong_bytes_is_skipped_and_never_blamed_on_the_cid() {
+		use std::sync::atomic::Ordering;
+		let cid = raw_cid(SCHEMA);
+		let (liar, _) = gateway(b"{\"not\": \"the schema\"}".to_vec()).await;
+		let (honest, honest_hits) = gateway(SCHEMA.to_vec()).await;
+		let both = source(vec![liar.clone(), honest]);
+		assert_eq!(both.fetch(&cid).await.unwrap(), SCHEMA);
+		// Cached: the second read asks nobody.
+		assert_eq!(both.fetch(&cid).await.unwrap(), SCHEMA);
+		assert_eq!(honest_hits.load(Ordering::SeqCst), 1);
+
+		// With only the liar, the CID is not found (tried again later), not invalid.
+		match source(vec![liar.clone()]).fetch(&cid).await {
+			Err(DescriptorError::NotFound(why)) => assert!(why.contains(&liar), "{why}"),
+			other => panic!("a lying gateway made the CID {other:?}"),
+		}
+	}
+
+	#[tokio::test]
+	async fn a_response_is_dropped_as_soon_as_it_passes_the_size_limit() {
+		let huge = vec![b' '; MAX_CONTENT + 1];
+		let (big, _) = gateway(huge).await;
+		let cid = raw_cid(b"{}");
+		assert_eq!(source(vec![big]).fetch(&cid).await, Err(DescriptorError::TooLarge));
+		// A chunked response without a length and without end: read no further than the limit.
+		let endless = endless_gateway().await;
+		assert_eq!(source(vec![endless]).fetch(&cid).await, Err(DescriptorError::TooLarge));
+	}
+
+	/// A gateway that answers with 64 KiB chunks without end, and no content length.
+	async fn endless_gateway() -> String {
+		use tokio::io::{AsyncReadExt, AsyncWriteExt};
+		let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+		let url = format!("http://{}", listener.local_addr().unwrap());
+		tokio::spawn(async move {
+			while let Ok((mut socket, _)) = listener.accept().await {
+				tokio::spawn(async move {
+					let mut request = [0u8; 4096];
+					let _ = socket.read(&mut request).await;
+					let head = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n";
+					let _ = socket.write_all(head).await;
+					let chunk = format!("{:x}\r\n{}\r\n", 65_536, " ".repeat(65_536));
+					while socket.write_all(chunk.as_bytes()).await.is_ok() {}
+				});
+			}
+		});
+		url
 	}
 
 	#[test]

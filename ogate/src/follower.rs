@@ -8,6 +8,7 @@ use crate::{
 	metrics::Metrics,
 	shutdown::Shutdown,
 	store::{BlockChanges, ChainChange, Cursor, Phase, ReportState, Store},
+	sync::SyncState,
 };
 use std::{collections::HashSet, sync::Arc, time::Duration};
 use subxt::utils::AccountId32;
@@ -38,52 +39,141 @@ pub struct Follower {
 	pub metrics: Arc<Metrics>,
 	/// The first block when the store is empty (`None`: the finalized head).
 	pub start_block: Option<u32>,
+	/// Whether the store's view is current.
+	pub sync: Arc<SyncState>,
+	/// With no new finalized block for this long, the connection is taken as stalled and
+	/// replaced.
+	pub stall_timeout: Duration,
+	/// What is done with is kept for this many finalized blocks, then pruned.
+	pub retention_blocks: u32,
+}
+
+/// Pruning runs once per this many applied blocks.
+const PRUNE_EVERY: u32 = 100;
+/// The most tasks one pruning removes.
+const PRUNE_LIMIT: usize = 10_000;
+
+/// The first wait before reconnecting.
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+/// The longest wait before reconnecting.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// `wait` scaled by a factor in [0.5, 1.0), so that gateways that lost the same node do not
+/// all come back at the same instant.
+fn jittered(wait: Duration) -> Duration {
+	let nanos = std::time::SystemTime::now()
+		.duration_since(std::time::UNIX_EPOCH)
+		.map_or(0, |d| d.subsec_nanos());
+	// A cheap hash of the clock's nanoseconds spreads the factor over [0.5, 1.0).
+	let spread = f64::from(nanos.wrapping_mul(2_654_435_761) % 1_000) / 2_000.0;
+	wait.mul_f64(0.5 + spread)
 }
 
 impl Follower {
-	/// Follows the chain until shutdown, reconnecting with exponential backoff (up to 30 s).
+	/// Follows the chain until shutdown, reconnecting with jittered exponential backoff (up to
+	/// 30 s). The backoff starts again from its first step after a connection that applied a
+	/// new finalized block.
 	pub async fn run(self, mut shutdown: Shutdown) {
-		let mut backoff = Duration::from_millis(250);
+		let mut backoff = FIRST_BACKOFF;
 		loop {
+			let mut progressed = false;
 			let attempt = async {
 				let chain = Arc::new(
 					Chain::connect(&self.url, self.provider, self.operator.clone()).await?,
 				);
 				tracing::info!(url = %self.url, "connected to the node");
+				self.sync.connected();
 				*self.chain.write().await = Some(chain.clone());
-				self.follow(&chain).await
+				self.follow(&chain, &mut progressed).await
 			};
 			tokio::select! {
 				result = attempt => {
 					if let Err(e) = result {
-						tracing::warn!(error = %e, retry_in = ?backoff, "lost the node");
+						tracing::warn!(error = %e, "lost the node");
 					}
 				},
 				_ = shutdown.recv() => return,
 			}
+			self.sync.disconnected();
 			*self.chain.write().await = None;
+			if progressed {
+				backoff = FIRST_BACKOFF;
+			}
+			let wait = jittered(backoff);
+			tracing::info!(retry_in = ?wait, "reconnecting");
 			tokio::select! {
-				_ = tokio::time::sleep(backoff) => {},
+				_ = tokio::time::sleep(wait) => {},
 				_ = shutdown.recv() => return,
 			}
-			backoff = (backoff * 2).min(Duration::from_secs(30));
+			backoff = (backoff * 2).min(MAX_BACKOFF);
 		}
 	}
 
-	async fn follow(&self, chain: &Chain) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+	async fn follow(
+		&self,
+		chain: &Chain,
+		progressed: &mut bool,
+	) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 		let head = chain.finalized_number().await?;
-		let mut next = match self.store.cursor()? {
+		self.sync.finalized(head);
+		let cursor = self.store.cursor()?;
+		if let Some(cursor) = cursor {
+			self.sync.applied(cursor.number);
+		}
+		let mut next = match cursor {
 			Some(cursor) => cursor.number + 1,
 			None => self.start_block.unwrap_or(head),
 		};
 		self.catch_up(chain, &mut next, head).await?;
-		self.reconcile(chain, next.saturating_sub(1)).await?;
+		self.settle_view(chain, next.saturating_sub(1)).await?;
 		let mut blocks = chain.api.stream_blocks().await?;
-		while let Some(block) = blocks.next().await {
-			let number = u32::try_from(block?.number())?;
+		loop {
+			let block = match tokio::time::timeout(self.stall_timeout, blocks.next()).await {
+				Err(_) => {
+					return Err(format!(
+						"no finalized block for {} s: the stream is stalled",
+						self.stall_timeout.as_secs()
+					)
+					.into())
+				}
+				Ok(None) => return Err("the finalized block stream ended".into()),
+				Ok(Some(block)) => block?,
+			};
+			let number = u32::try_from(block.number())?;
+			self.sync.finalized(number);
+			let before = next;
 			self.catch_up(chain, &mut next, number).await?;
+			*progressed |= next > before;
+			self.settle_view(chain, next.saturating_sub(1)).await?;
 		}
-		Err("the finalized block stream ended".into())
+	}
+
+	/// Checks that the operator key can act for the provider, and reconciles once per
+	/// connection when it can. A gateway whose operator is not the provider's proxy (a wrong
+	/// provider in the configuration, say) never reconciles: the chain's list of that
+	/// provider's deployments would end every deployment the store holds.
+	async fn settle_view(
+		&self,
+		chain: &Chain,
+		at: u32,
+	) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+		let authorization = chain.operator_authorization().await?;
+		if self.sync.authorization(authorization.clone()) {
+			match authorization {
+				Err(why) => tracing::error!(
+					reason = why,
+					"the operator cannot act for the provider: the deployments view is not current \
+					 and nothing is reconciled"
+				),
+				Ok(()) => tracing::info!("the operator key is the provider's DinfraOperator proxy"),
+			}
+		}
+		if self.sync.authorized() && !self.sync.status().reconciled {
+			self.reconcile(chain, at).await?;
+			self.sync.reconciled();
+			tracing::info!(at, "reconciled with the chain; the deployments view is current");
+		}
+		Ok(())
 	}
 
 	/// Applies every finalized block from `next` to `head`, in order.
@@ -126,6 +216,14 @@ impl Follower {
 		changes: &BlockChanges,
 	) -> Result<(), crate::store::StoreError> {
 		let applied = self.store.apply_block(cursor, changes)?;
+		self.sync.applied(cursor.number);
+		if cursor.number.is_multiple_of(PRUNE_EVERY) {
+			let before = cursor.number.saturating_sub(self.retention_blocks);
+			let pruned = self.store.prune(before, PRUNE_LIMIT)?;
+			if pruned != crate::store::Pruned::default() {
+				tracing::info!(before, ?pruned, "pruned what is done with");
+			}
+		}
 		self.metrics.cursor.set(i64::from(cursor.number));
 		if applied.tasks > 0 {
 			self.metrics.tasks.inc_by(applied.tasks as u64);
@@ -199,7 +297,18 @@ impl Follower {
 	}
 }
 
+/// How many descriptors are fetched and checked at once.
+pub const VERIFY_CONCURRENCY: usize = 16;
+/// The first wait before a descriptor that was not found is fetched again.
+const FIRST_RETRY: Duration = Duration::from_secs(5);
+/// The longest wait between fetches of a descriptor that is not found.
+const MAX_RETRY: Duration = Duration::from_secs(300);
+
 /// Verifies awarded descriptors and hands valid ones out as provision tasks.
+///
+/// Up to [`VERIFY_CONCURRENCY`] descriptors are fetched at once, so one slow or missing CID
+/// holds up no other. A descriptor that no source has yet (or only with other bytes) is tried
+/// again with backoff, 5 s doubling to 5 min, until it appears or the award ends.
 pub struct Verifier {
 	/// The store.
 	pub store: Arc<Store>,
@@ -220,6 +329,8 @@ pub struct Verifier {
 	/// Schema CIDs by deployment type. A type's schema never changes and a type id is never
 	/// reused, so one chain read per type serves every later award.
 	pub schemas: std::sync::Mutex<std::collections::HashMap<u32, String>>,
+	/// Awards whose descriptor was not found: how often, and when to try again.
+	pub retries: std::sync::Mutex<std::collections::HashMap<u64, (u32, std::time::Instant)>>,
 }
 
 impl Verifier {
@@ -254,34 +365,79 @@ impl Verifier {
 		}
 	}
 
+	/// Whether an award is due for a fetch, and forgets awards no longer waiting.
+	fn due(&self, waiting: &[crate::store::Deployment]) -> Vec<crate::store::Deployment> {
+		let now = std::time::Instant::now();
+		let Ok(mut retries) = self.retries.lock() else { return waiting.to_vec() };
+		retries.retain(|id, _| waiting.iter().any(|d| d.subscription == *id));
+		waiting
+			.iter()
+			.filter(|d| retries.get(&d.subscription).is_none_or(|(_, at)| now >= *at))
+			.cloned()
+			.collect()
+	}
+
+	/// Schedules the next fetch of an award whose descriptor was not found.
+	fn retry_later(&self, subscription: u64) {
+		if let Ok(mut retries) = self.retries.lock() {
+			let attempts = retries.get(&subscription).map_or(0, |(n, _)| *n);
+			let wait = FIRST_RETRY.saturating_mul(1 << attempts.min(10)).min(MAX_RETRY);
+			retries.insert(subscription, (attempts + 1, std::time::Instant::now() + wait));
+		}
+	}
+
 	async fn step(&self) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 		let waiting = self.store.verifying()?;
-		if waiting.is_empty() {
+		let due = self.due(&waiting);
+		if due.is_empty() {
 			return Ok(());
 		}
 		let Some(chain) = self.chain.read().await.clone() else { return Ok(()) };
 		let started = std::time::Instant::now();
-		let mut outcomes = Vec::with_capacity(waiting.len());
 		let mut schemas = std::collections::HashMap::new();
-		for dep in waiting {
+		for dep in &due {
 			if let std::collections::hash_map::Entry::Vacant(entry) =
 				schemas.entry(dep.deployment_type)
 			{
 				entry.insert(self.schema_cid(&chain, dep.deployment_type).await?);
 			}
+		}
+		let permits = Arc::new(tokio::sync::Semaphore::new(VERIFY_CONCURRENCY));
+		let mut checks = tokio::task::JoinSet::new();
+		for dep in due {
 			let schema = schemas.get(&dep.deployment_type).cloned().flatten();
-			let outcome = match schema {
-				None => Err("the deployment type no longer exists".to_string()),
-				Some(schema) => {
-					match self.content.verified_descriptor(&dep.descriptor_cid, &schema).await {
-						Ok(descriptor) => Ok(descriptor),
-						// Content that is not there yet may appear; anything else is final.
-						Err(crate::descriptor::DescriptorError::NotFound(_)) => continue,
-						Err(e) => Err(e.to_string()),
+			let (content, permits) = (self.content.clone(), permits.clone());
+			checks.spawn(async move {
+				let _permit = permits.acquire_owned().await;
+				use crate::descriptor::DescriptorError;
+				let outcome = match schema {
+					None => Err(Some("the deployment type no longer exists".to_string())),
+					Some(schema) => {
+						match content.verified_descriptor(&dep.descriptor_cid, &schema).await {
+							Ok(descriptor) => Ok(descriptor),
+							// Content that is not there yet may appear: fetched again later.
+							Err(DescriptorError::NotFound(what)) => {
+								tracing::info!(
+									subscription = dep.subscription,
+									what,
+									"descriptor not found yet; retrying later"
+								);
+								Err(None)
+							}
+							Err(e) => Err(Some(e.to_string())),
+						}
 					}
-				}
-			};
-			outcomes.push((dep.subscription, outcome));
+				};
+				(dep.subscription, outcome)
+			});
+		}
+		let mut outcomes = Vec::new();
+		while let Some(done) = checks.join_next().await {
+			match done? {
+				(subscription, Err(None)) => self.retry_later(subscription),
+				(subscription, Ok(descriptor)) => outcomes.push((subscription, Ok(descriptor))),
+				(subscription, Err(Some(reason))) => outcomes.push((subscription, Err(reason))),
+			}
 		}
 		let verified = outcomes.len();
 		let applied = self.store.settle_verification(outcomes)?;

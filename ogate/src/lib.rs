@@ -13,10 +13,12 @@
 //! - [`chain`]: reading blocks and signing reports (subxt, from the committed metadata);
 //! - [`runtime_version`]: runtime versions learnt from followed blocks, so reads cost no runtime call;
 //! - [`follower`]: following finalized blocks, reconciling, and verifying awards;
+//! - [`sync`]: whether the deployments view is current, so that reactors act on it only then;
 //! - [`descriptor`]: fetching content by CID and checking it;
 //! - [`reporter`]: sending each report to the chain exactly once;
 //! - [`webhook`]: signed push delivery with retries;
 //! - [`api`]: the REST API and its OpenAPI document;
+//! - [`limits`]: body size, concurrency and time limits of the API, and the answers they give;
 //! - [`metrics`], [`shutdown`]: operations.
 
 #![deny(missing_docs)]
@@ -26,14 +28,16 @@ pub mod chain;
 pub mod config;
 pub mod descriptor;
 pub mod follower;
+pub mod limits;
 pub mod metrics;
 pub mod reporter;
 pub mod runtime_version;
 pub mod shutdown;
 pub mod store;
+pub mod sync;
 pub mod webhook;
 
-pub use dinfra_ogate_protocol::task;
+pub use dinfra_ogate_protocol::{secret, task};
 
 use config::Config;
 use std::sync::Arc;
@@ -62,11 +66,13 @@ pub fn operator_key(text: &str) -> anyhow::Result<Keypair> {
 /// deliverer and the HTTP API. Returns once all of them have stopped.
 pub async fn run(config: Config, shutdown: broadcast::Sender<()>) -> anyhow::Result<()> {
 	let provider = provider_account(&config.provider)?;
-	let operator = operator_key(&config.operator_seed)?;
+	let operator = operator_key(config.operator_seed.expose())?;
 	let store = Arc::new(store::Store::open(
 		&config.data_dir,
 		config.webhooks.iter().map(|w| w.name.clone()).collect(),
 	)?);
+	store.claim_provider(&provider.to_string())?;
+	let sync = Arc::new(sync::SyncState::default());
 	let metrics = Arc::new(metrics::Metrics::default());
 	let chain = Arc::new(RwLock::new(None));
 	let tasks_written = Arc::new(Notify::new());
@@ -84,11 +90,14 @@ pub async fn run(config: Config, shutdown: broadcast::Sender<()>) -> anyhow::Res
 	let state = api::AppState {
 		store: store.clone(),
 		chain: chain.clone(),
-		tokens: Arc::new(config.tokens.iter().map(|t| (t.name.clone(), t.token.clone())).collect()),
+		tokens: Arc::new(
+			config.tokens.iter().map(|t| (t.name.clone(), t.token.clone(), t.scope)).collect(),
+		),
 		feed: feed_rx,
 		reports_changed: reports_changed.clone(),
 		deliveries_changed: tasks_written.clone(),
 		metrics: metrics.clone(),
+		sync: sync.clone(),
 	};
 	let mut http_shutdown = shutdown::Shutdown::new(&shutdown);
 	let http = tokio::spawn(async move {
@@ -109,6 +118,9 @@ pub async fn run(config: Config, shutdown: broadcast::Sender<()>) -> anyhow::Res
 		feed: feed.clone(),
 		metrics: metrics.clone(),
 		start_block: config.start_block,
+		sync,
+		stall_timeout: std::time::Duration::from_secs(config.stall_timeout_s),
+		retention_blocks: config.retention_blocks,
 	};
 	let verifier = follower::Verifier {
 		store: store.clone(),
@@ -120,6 +132,7 @@ pub async fn run(config: Config, shutdown: broadcast::Sender<()>) -> anyhow::Res
 		feed,
 		metrics: metrics.clone(),
 		schemas: Default::default(),
+		retries: Default::default(),
 	};
 	let reporter = reporter::Reporter {
 		store: store.clone(),

@@ -22,6 +22,12 @@ use tokio::sync::{Notify, RwLock};
 /// How often an unconfirmed report is broadcast again.
 const REBROADCAST: Duration = Duration::from_secs(6);
 
+/// Whether a report valid until block `valid_until` can no longer be included, given that
+/// every block up to `applied` was applied and none of them included it.
+fn expired(valid_until: u32, applied: u32) -> bool {
+	applied > valid_until
+}
+
 /// Sends queued reports until shutdown.
 pub struct Reporter {
 	/// Where reports are queued and recorded.
@@ -58,12 +64,13 @@ impl Reporter {
 		chain: &Chain,
 		last_broadcast: &mut HashMap<[u8; 32], Instant>,
 	) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-		let open = self.store.reports(true)?;
+		// One snapshot: a report is open here only if no block up to `applied` included it.
+		let (open, applied) = self.store.open_reports_at_cursor()?;
 		if open.is_empty() {
 			last_broadcast.clear();
 			return Ok(());
 		}
-		let applied = self.store.cursor()?.map_or(0, |c| c.number);
+		let applied = applied.unwrap_or(0);
 		let chain_nonce = chain.operator_nonce().await?;
 		let mut next_nonce = chain_nonce;
 		for report in &open {
@@ -74,7 +81,7 @@ impl Reporter {
 		for mut report in open {
 			match &report.state {
 				ReportState::Submitted { hash, bytes, valid_until, nonce } => {
-					if applied > *valid_until {
+					if expired(*valid_until, applied) {
 						// Every block it could have been in was applied and it was in none: it
 						// can never be included now. Sign it again, with the same nonce if that
 						// is still unspent, so that no later report waits on a gap.
@@ -109,7 +116,8 @@ impl Reporter {
 		Ok(())
 	}
 
-	/// Signs `report` with `nonce`, stores the signed bytes, then broadcasts them.
+	/// Signs `report` with `nonce`, stores the signed bytes if the report is still in the state
+	/// it was read in, then broadcasts them.
 	async fn submit(
 		&self,
 		chain: &Chain,
@@ -118,10 +126,21 @@ impl Reporter {
 		last_broadcast: &mut HashMap<[u8; 32], Instant>,
 	) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 		let (hash, bytes, valid_until) = chain.sign(report, nonce).await?;
-		report.state =
-			ReportState::Submitted { nonce, hash, bytes: hex::encode(&bytes), valid_until };
-		// Stored first: a crash after this line re-sends these bytes, never others.
-		self.store.record_report(report)?;
+		let read = std::mem::replace(
+			&mut report.state,
+			ReportState::Submitted { nonce, hash, bytes: hex::encode(&bytes), valid_until },
+		);
+		// Stored first: a crash after this line re-sends these bytes, never others. Stored only
+		// over the state it was read in: if a block finalized the report meanwhile, these bytes
+		// are dropped unsent.
+		if !self.store.replace_report(&read, report)? {
+			tracing::info!(
+				subscription = report.subscription,
+				kind = report.status.kind(),
+				"the report changed while it was signed (a block included it); not sent again"
+			);
+			return Ok(());
+		}
 		if let Err(e) = chain.broadcast(bytes).await {
 			tracing::warn!(subscription = report.subscription, error = %e, "broadcast failed; will retry");
 		}

@@ -7,7 +7,7 @@
 //! reports are read from here, never from memory, so a restart loses nothing.
 
 use crate::task::{task_key, Action, Task};
-use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
+use redb::{Database, ReadableTable, TableDefinition};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use std::path::Path;
 use utoipa::ToSchema;
@@ -22,6 +22,7 @@ const FEED_CURSORS: TableDefinition<&str, u64> = TableDefinition::new("feed_curs
 const REPORTS: TableDefinition<(u64, &str), &[u8]> = TableDefinition::new("reports");
 
 const CURSOR: &str = "cursor";
+const PROVIDER: &str = "provider";
 const NEXT_SEQ: &str = "next_seq";
 
 /// What went wrong in the store.
@@ -33,6 +34,17 @@ pub enum StoreError {
 	/// A record does not decode: the file was written by another version or damaged.
 	#[error("store: a record does not decode: {0}")]
 	Corrupt(#[from] serde_json::Error),
+	/// The data directory holds another provider's deployments.
+	#[error(
+		"store: this data directory belongs to provider {stored}, not to the configured \
+		 provider {configured}; fix the provider, or give this one its own data directory"
+	)]
+	WrongProvider {
+		/// The provider the store was made for.
+		stored: String,
+		/// The provider in the configuration.
+		configured: String,
+	},
 }
 
 macro_rules! db_err {
@@ -293,6 +305,17 @@ fn load(
 	subscription: u64,
 ) -> Result<Option<Deployment>, StoreError> {
 	table.get(subscription)?.map(|v| get(v.value())).transpose()
+}
+
+/// What one call to [`Store::prune`] removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Pruned {
+	/// Tasks, with their deliveries.
+	pub tasks: usize,
+	/// Finalized reports.
+	pub reports: usize,
+	/// Ended deployments.
+	pub deployments: usize,
 }
 
 /// The store.
@@ -556,6 +579,30 @@ impl Store {
 		Ok(applied)
 	}
 
+	/// Ties the store to `provider` on first use, and refuses any other provider after that:
+	/// a store applied to the wrong provider's chain view would end every deployment it holds.
+	pub fn claim_provider(&self, provider: &str) -> Result<(), StoreError> {
+		let tx = self.db.begin_write()?;
+		{
+			let mut meta = tx.open_table(META)?;
+			let stored = meta.get(PROVIDER)?.map(|v| get::<String>(v.value())).transpose()?;
+			match stored {
+				Some(stored) if stored != provider => {
+					return Err(StoreError::WrongProvider {
+						stored,
+						configured: provider.to_string(),
+					})
+				}
+				Some(_) => {}
+				None => {
+					meta.insert(PROVIDER, put(&provider.to_string()).as_slice())?;
+				}
+			}
+		}
+		tx.commit()?;
+		Ok(())
+	}
+
 	/// One deployment.
 	pub fn deployment(&self, subscription: u64) -> Result<Option<Deployment>, StoreError> {
 		let tx = self.db.begin_read()?;
@@ -604,7 +651,83 @@ impl Store {
 	/// The number of tasks ever produced.
 	pub fn task_count(&self) -> Result<u64, StoreError> {
 		let tx = self.db.begin_read()?;
-		Ok(tx.open_table(TASKS)?.len()?)
+		let meta = tx.open_table(META)?;
+		// The next position, which pruning never moves back.
+		Ok(meta.get(NEXT_SEQ)?.map(|v| get::<u64>(v.value())).transpose()?.unwrap_or(0))
+	}
+
+	/// Removes what is done with and older than finalized block `before`, at most `limit` tasks
+	/// per call: tasks that every feed consumer has acknowledged and no webhook still has to
+	/// deliver, with their deliveries; reports included in a block before it; and deployments
+	/// that ended before it. A reactor that reconciles against the view after that sees such a
+	/// deployment as unknown, which it keeps until the chain confirms the subscription is gone.
+	pub fn prune(&self, before: u32, limit: usize) -> Result<Pruned, StoreError> {
+		let mut pruned = Pruned::default();
+		let tx = self.db.begin_write()?;
+		{
+			let acked: Vec<u64> = {
+				let cursors = tx.open_table(FEED_CURSORS)?;
+				let mut acked = Vec::new();
+				for entry in cursors.iter()? {
+					acked.push(entry?.1.value());
+				}
+				acked
+			};
+			let mut tasks = tx.open_table(TASKS)?;
+			let mut deliveries = tx.open_table(DELIVERIES)?;
+			let pending = tx.open_table(PENDING)?;
+			let mut done = Vec::new();
+			for entry in tasks.iter()? {
+				let task: Task = get(entry?.1.value())?;
+				let delivered = self
+					.webhooks
+					.iter()
+					.all(|w| pending.get((w.as_str(), task.seq)).ok().flatten().is_none());
+				if task.block >= before
+					|| acked.iter().any(|a| *a < task.seq)
+					|| !delivered || done.len() >= limit
+				{
+					// Tasks are in outbox order: the first one kept ends the run.
+					break;
+				}
+				done.push(task.seq);
+			}
+			for seq in done {
+				tasks.remove(seq)?;
+				for webhook in &self.webhooks {
+					deliveries.remove((webhook.as_str(), seq))?;
+				}
+				pruned.tasks += 1;
+			}
+			let mut reports = tx.open_table(REPORTS)?;
+			let mut settled = Vec::new();
+			for entry in reports.iter()? {
+				let (key, value) = entry?;
+				let report: Report = get(value.value())?;
+				if matches!(report.state, ReportState::Finalized { block, .. } if block < before) {
+					let (subscription, kind) = key.value();
+					settled.push((subscription, kind.to_string()));
+				}
+			}
+			for (subscription, kind) in settled {
+				reports.remove((subscription, kind.as_str()))?;
+				pruned.reports += 1;
+			}
+			let mut deployments = tx.open_table(DEPLOYMENTS)?;
+			let mut ended = Vec::new();
+			for entry in deployments.iter()? {
+				let dep: Deployment = get(entry?.1.value())?;
+				if dep.phase == Phase::Ended && dep.updated_block < before {
+					ended.push(dep.subscription);
+				}
+			}
+			for subscription in ended {
+				deployments.remove(subscription)?;
+				pruned.deployments += 1;
+			}
+		}
+		tx.commit()?;
+		Ok(pruned)
 	}
 
 	/// The last outbox position a feed consumer acknowledged.
@@ -753,6 +876,48 @@ impl Store {
 		Ok(out)
 	}
 
+	/// The open reports and the cursor's block, read in one transaction: a report that the
+	/// cursor's block (or an earlier one) included is never seen as still open beside it. Read
+	/// one after the other, a block applied in between could make an included report look
+	/// expired, and it would be signed and run a second time.
+	pub fn open_reports_at_cursor(&self) -> Result<(Vec<Report>, Option<u32>), StoreError> {
+		let tx = self.db.begin_read()?;
+		let meta = tx.open_table(META)?;
+		let cursor = meta.get(CURSOR)?.map(|v| get::<Cursor>(v.value())).transpose()?;
+		let table = tx.open_table(REPORTS)?;
+		let mut open = Vec::new();
+		for entry in table.iter()? {
+			let report: Report = get(entry?.1.value())?;
+			if !matches!(report.state, ReportState::Finalized { .. }) {
+				open.push(report);
+			}
+		}
+		Ok((open, cursor.map(|c| c.number)))
+	}
+
+	/// Stores a report's new state only if its stored state is still `expected`
+	/// (compare-and-set). `false`: it changed meanwhile (a block finalized it), and the new
+	/// state is not stored, so nothing may be sent for it.
+	pub fn replace_report(
+		&self,
+		expected: &ReportState,
+		report: &Report,
+	) -> Result<bool, StoreError> {
+		let tx = self.db.begin_write()?;
+		let replaced = {
+			let mut table = tx.open_table(REPORTS)?;
+			let key = (report.subscription, report.status.kind());
+			let stored = table.get(key)?.map(|v| get::<Report>(v.value())).transpose()?;
+			let unchanged = stored.is_some_and(|s| s.state == *expected);
+			if unchanged {
+				table.insert(key, put(report).as_slice())?;
+			}
+			unchanged
+		};
+		tx.commit()?;
+		Ok(replaced)
+	}
+
 	/// Stores a report's new state.
 	pub fn record_report(&self, report: &Report) -> Result<(), StoreError> {
 		let tx = self.db.begin_write()?;
@@ -789,6 +954,138 @@ mod tests {
 
 	fn cursor(number: u32) -> Cursor {
 		Cursor { number, hash: [number as u8; 32] }
+	}
+
+	/// The interleaving that ran a report twice: the reporter reads the report open, a block
+	/// that includes it and then more blocks past its mortality are applied, and the reporter,
+	/// now seeing the cursor past `valid_until`, re-signs it. The snapshot read and the
+	/// compare-and-set each stop it.
+	#[test]
+	fn a_report_included_while_the_reporter_looked_is_never_signed_again() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = Store::open(dir.path(), Vec::new()).unwrap();
+		store.apply_block(cursor(1), &block(vec![])).unwrap();
+		let status = ReportStatus::Failed { reason: "no capacity".into() };
+		let (mut report, _) = store.queue_report(7, status).unwrap();
+		let submitted =
+			ReportState::Submitted { nonce: 3, hash: [9; 32], bytes: "00".into(), valid_until: 4 };
+		assert!(store
+			.replace_report(
+				&ReportState::Queued,
+				&Report { state: submitted.clone(), ..report.clone() }
+			)
+			.unwrap());
+		report.state = submitted.clone();
+
+		// The reporter's first read: open, cursor at 1.
+		let (open, applied) = store.open_reports_at_cursor().unwrap();
+		assert_eq!((open, applied), (vec![report.clone()], Some(1)));
+
+		// Meanwhile the follower applies block 2, which includes it, and blocks up to 6.
+		let mut including = block(vec![]);
+		including.included.push(([9; 32], Ok(())));
+		store.apply_block(cursor(2), &including).unwrap();
+		for n in 3..=6 {
+			store.apply_block(cursor(n), &block(vec![])).unwrap();
+		}
+
+		// Read as one snapshot, the cursor past its mortality never comes with it open.
+		let (open, applied) = store.open_reports_at_cursor().unwrap();
+		assert_eq!((open.len(), applied), (0, Some(6)));
+
+		// And a decision taken on the first, stale read cannot store new bytes over it.
+		let resigned = ReportState::Submitted {
+			nonce: 4,
+			hash: [10; 32],
+			bytes: "01".into(),
+			valid_until: 70,
+		};
+		let again = Report { state: resigned, ..report.clone() };
+		assert!(!store.replace_report(&submitted, &again).unwrap(), "stored over a final report");
+		let stored = store.reports(false).unwrap();
+		assert!(
+			matches!(stored[0].state, ReportState::Finalized { block: 2, error: None }),
+			"{stored:?}"
+		);
+	}
+
+	#[test]
+	fn pruning_removes_only_what_is_done_with_and_older_than_the_retention() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = Store::open(dir.path(), vec!["hook".into()]).unwrap();
+		// Block 1: 1 awarded (verifying); block 2: it ends (a deprovision task, seq 0);
+		// block 10: 2 awarded, ended at 11 (seq 1).
+		for (n, changes) in [
+			(1, vec![ChainChange::Awarded { deployment: deployment(1) }]),
+			(2, vec![ChainChange::Running { subscription: 1, endpoint: "e".into() }]),
+			(3, vec![ChainChange::Ended { subscription: 1, reason: "out_of_funds".into() }]),
+			(10, vec![ChainChange::Awarded { deployment: deployment(2) }]),
+			(11, vec![ChainChange::Running { subscription: 2, endpoint: "e".into() }]),
+			(12, vec![ChainChange::Ended { subscription: 2, reason: "by_subscriber".into() }]),
+		] {
+			store.apply_block(cursor(n), &block(changes)).unwrap();
+		}
+		assert_eq!(store.task_count().unwrap(), 2);
+
+		// Undelivered: nothing goes.
+		let nothing = store.prune(100, 1_000).unwrap();
+		assert_eq!(nothing, Pruned { tasks: 0, reports: 0, deployments: 2 });
+		let pending = store.pending_deliveries(10).unwrap();
+		assert_eq!(pending.len(), 2);
+		let mut delivered: Vec<Delivery> = pending.into_iter().map(|(d, _)| d).collect();
+		for d in &mut delivered {
+			d.state = DeliveryState::Delivered;
+		}
+		store.record_deliveries(&delivered).unwrap();
+
+		// A feed consumer that acknowledged only the first task holds the second.
+		store.ack("reactor", 0).unwrap();
+		assert_eq!(store.prune(100, 1_000).unwrap().tasks, 1);
+		assert_eq!(
+			store.tasks_after(None, 10).unwrap().iter().map(|t| t.seq).collect::<Vec<_>>(),
+			vec![1]
+		);
+		store.ack("reactor", 1).unwrap();
+		// Younger than the retention: kept.
+		assert_eq!(store.prune(12, 1_000).unwrap().tasks, 0);
+		assert_eq!(store.prune(13, 1_000).unwrap().tasks, 1);
+		assert!(store.tasks_after(None, 10).unwrap().is_empty());
+		// The outbox position never moves back, and the next task continues from it.
+		assert_eq!(store.task_count().unwrap(), 2);
+		store
+			.apply_block(
+				cursor(20),
+				&block(vec![ChainChange::Awarded { deployment: deployment(3) }]),
+			)
+			.unwrap();
+		store
+			.apply_block(
+				cursor(21),
+				&block(vec![ChainChange::Ended { subscription: 3, reason: "x".into() }]),
+			)
+			.unwrap();
+		assert_eq!(store.tasks_after(None, 10).unwrap().len(), 0, "3 was never handed out");
+	}
+
+	#[test]
+	fn a_data_directory_serves_only_the_provider_it_was_made_for() {
+		let dir = tempfile::tempdir().unwrap();
+		let bob = "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty";
+		let eve = "5HGjWAeFDfFCWPsjFQdVV2Msvz2XtMktvgocEZcCj68kUMaw";
+		{
+			let store = Store::open(dir.path(), Vec::new()).unwrap();
+			store.claim_provider(bob).unwrap();
+			store.claim_provider(bob).unwrap();
+		}
+		// Reopened, as after a restart with another configuration.
+		let store = Store::open(dir.path(), Vec::new()).unwrap();
+		match store.claim_provider(eve) {
+			Err(StoreError::WrongProvider { stored, configured }) => {
+				assert_eq!((stored.as_str(), configured.as_str()), (bob, eve))
+			}
+			other => panic!("another provider was accepted: {other:?}"),
+		}
+		store.claim_provider(bob).unwrap();
 	}
 
 	fn block(changes: Vec<ChainChange>) -> BlockChanges {

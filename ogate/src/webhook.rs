@@ -109,7 +109,7 @@ async fn post(http: &reqwest::Client, hook: &WebhookConfig, task: &Task) -> Resu
 	let response = http
 		.post(&hook.url)
 		.header("content-type", "application/json")
-		.header(SIGNATURE_HEADER, sign(&hook.secret, timestamp, &body))
+		.header(SIGNATURE_HEADER, sign(hook.secret.expose(), timestamp, &body))
 		.header(IDEMPOTENCY_HEADER, &task.key)
 		.body(body)
 		.send()

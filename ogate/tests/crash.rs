@@ -23,13 +23,17 @@ fn spawn_gate(config: &dinfra_ogate::config::Config, log: &std::path::Path) -> C
 	let webhook = &config.webhooks[0];
 	Command::new(env!("CARGO_BIN_EXE_dinfra-ogate"))
 		.args(["--node-url", &config.node_url, "--provider", &config.provider])
-		.args(["--operator-seed", &config.operator_seed, "--listen", &config.listen.to_string()])
+		.args(["--dev", "--operator-seed", config.operator_seed.expose()])
+		.args(["--listen", &config.listen.to_string()])
 		.arg("--data-dir")
 		.arg(&config.data_dir)
 		.arg("--content-dir")
 		.arg(config.content_dir.as_ref().unwrap())
-		.args(["--token", &format!("reactor:{TOKEN}")])
-		.args(["--webhook", &format!("{}={}#{}", webhook.name, webhook.url, webhook.secret)])
+		.args(["--admin-token", &format!("reactor:{TOKEN}")])
+		.args([
+			"--webhook",
+			&format!("{}={}#{}", webhook.name, webhook.url, webhook.secret.expose()),
+		])
 		.env("RUST_LOG", "info")
 		.stdout(Stdio::null())
 		.stderr(std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap())

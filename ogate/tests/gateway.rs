@@ -118,6 +118,8 @@ async fn bad_input_gets_a_json_4xx_and_every_endpoint_but_health_needs_a_token()
 		"/v1/deployments",
 		"/v1/reports",
 		"/v1/deliveries",
+		"/v1/sync",
+		"/v1/chain/subscriptions/1",
 		"/openapi.json",
 	] {
 		let response = gate.anonymous(path).await;
@@ -128,6 +130,7 @@ async fn bad_input_gets_a_json_4xx_and_every_endpoint_but_health_needs_a_token()
 		assert_eq!(wrong.status(), 401, "{path}");
 	}
 
+	let big_body = format!("{{\"reason\":\"{}\"}}", "x".repeat(70_000));
 	let cases: Vec<(&str, &str, Option<&str>, u16)> = vec![
 		("POST", "/v1/deployments/1/status", Some("{not json"), 400),
 		("POST", "/v1/deployments/1/status", Some(r#"{"status":"exploded"}"#), 422),
@@ -157,6 +160,11 @@ async fn bad_input_gets_a_json_4xx_and_every_endpoint_but_health_needs_a_token()
 		("POST", "/v1/deliveries/nobody/0/replay", None, 404),
 		("GET", "/v1/nothing-here", None, 404),
 		("DELETE", "/v1/deployments", None, 405),
+		// More than 64 KiB of body, refused before it is read whole.
+		("POST", "/v1/deployments/1/cancel", Some(&big_body), 413),
+		("GET", "/v1/chain/subscriptions/abc", None, 400),
+		// No node to ask.
+		("GET", "/v1/chain/subscriptions/1", None, 503),
 	];
 	for (method, path, body, expected) in cases {
 		let response = gate.request(method, path, body).await;
@@ -170,6 +178,17 @@ async fn bad_input_gets_a_json_4xx_and_every_endpoint_but_health_needs_a_token()
 			body["error"].is_string() && body["message"].is_string(),
 			"{method} {path}: {text}"
 		);
+	}
+
+	// A reactor token reads and reports, but cannot cancel, claim or replay.
+	assert_eq!(gate.with_token("/v1/deployments", REACTOR_TOKEN).await.status(), 200);
+	for path in ["/v1/deployments/1/cancel", "/v1/deployments/1/claim", "/v1/deliveries/r/0/replay"]
+	{
+		let response =
+			gate.post_with_token(path, REACTOR_TOKEN, serde_json::json!({"reason": "r"})).await;
+		assert_eq!(response.status(), 403, "{path}");
+		let body: serde_json::Value = response.json().await.unwrap();
+		assert_eq!(body["error"], "forbidden", "{path}");
 	}
 
 	// The document is OpenAPI 3.1 and describes every route the router serves.
@@ -190,9 +209,35 @@ async fn bad_input_gets_a_json_4xx_and_every_endpoint_but_health_needs_a_token()
 		"/v1/reports",
 		"/v1/deliveries",
 		"/v1/deliveries/{webhook}/{seq}/replay",
+		"/v1/sync",
+		"/v1/chain/subscriptions/{id}",
 	] {
 		assert!(doc["paths"][path].is_object(), "{path} is documented");
 	}
+	// Every answer the guard and the extractors can give is documented where it can come from.
+	for (path, item) in doc["paths"].as_object().unwrap() {
+		for (method, operation) in item.as_object().unwrap() {
+			let responses = &operation["responses"];
+			assert!(responses["503"].is_object(), "{method} {path} documents 503");
+			let public = path == "/healthz" || path == "/readyz";
+			assert_eq!(responses["401"].is_object(), !public, "{method} {path} and 401");
+			let admin = method == "post"
+				&& (path.ends_with("/cancel")
+					|| path.ends_with("/claim")
+					|| path.ends_with("/replay"));
+			assert_eq!(responses["403"].is_object(), admin, "{method} {path} and 403");
+			if operation["requestBody"].is_object() {
+				for status in ["413", "415", "422"] {
+					assert!(responses[status].is_object(), "{method} {path} documents {status}");
+				}
+			}
+		}
+	}
+	// The view's header, for reactors.
+	let listed = &doc["paths"]["/v1/deployments"]["get"]["responses"]["200"]["headers"];
+	assert!(listed["x-dinfra-view-current"].is_object(), "{listed}");
+	let sync: serde_json::Value = gate.get("/v1/sync").await.json().await.unwrap();
+	assert_eq!((&sync["current"], &sync["connected"]), (&false.into(), &false.into()));
 	assert_eq!(gate.get("/docs/").await.status(), 200);
 }
 

@@ -13,7 +13,7 @@ use dinfra_ogate::{
 			dinfra_runtime::configs::proxy::ProxyType,
 		},
 	},
-	config::{Config, TokenConfig, WebhookConfig},
+	config::{Config, Scope, TokenConfig, WebhookConfig},
 	descriptor::raw_cid,
 	task::Task,
 	webhook,
@@ -31,10 +31,12 @@ use subxt_signer::sr25519::dev;
 pub const DINF: u128 = 1_000_000_000_000;
 /// Bob's price per block.
 pub const PRICE: u128 = DINF / 1_000;
-/// The token tests use.
+/// The token tests use: an admin token.
 pub const TOKEN: &str = "test-token-0123";
+/// A reactor token: it may not cancel, claim or replay.
+pub const REACTOR_TOKEN: &str = "reactor-scope-token-0123";
 /// The webhook secret tests use.
-pub const SECRET: &str = "webhook-secret";
+pub const SECRET: &str = "webhook-secret-0123";
 /// The vm-small schema, which the development preset registers as type 0.
 pub const VM_SMALL_SCHEMA: &[u8] = include_bytes!("../../../schemas/vm-small.json");
 
@@ -68,7 +70,14 @@ impl Network {
 			operator_seed: "//Dave".into(),
 			listen: ([127, 0, 0, 1], dinfra_devnet::free_port()).into(),
 			data_dir: data_dir.map_or_else(|| self.scratch.path().join("ogate"), Path::to_path_buf),
-			tokens: vec![TokenConfig { name: "reactor".into(), token: TOKEN.into() }],
+			tokens: vec![
+				TokenConfig { name: "reactor".into(), token: TOKEN.into(), scope: Scope::Admin },
+				TokenConfig {
+					name: "reactor-only".into(),
+					token: REACTOR_TOKEN.into(),
+					scope: Scope::Reactor,
+				},
+			],
 			webhooks: reactors
 				.iter()
 				.enumerate()
@@ -166,7 +175,14 @@ impl Gate {
 			node_url: format!("ws://127.0.0.1:{}", dinfra_devnet::free_port()),
 			listen: ([127, 0, 0, 1], dinfra_devnet::free_port()).into(),
 			data_dir: dir,
-			tokens: vec![TokenConfig { name: "reactor".into(), token: TOKEN.into() }],
+			tokens: vec![
+				TokenConfig { name: "reactor".into(), token: TOKEN.into(), scope: Scope::Admin },
+				TokenConfig {
+					name: "reactor-only".into(),
+					token: REACTOR_TOKEN.into(),
+					scope: Scope::Reactor,
+				},
+			],
 			..Config::default()
 		})
 		.await
@@ -223,6 +239,12 @@ impl Gate {
 				axum::http::Response::builder().status(599).body("").unwrap(),
 			),
 		}
+	}
+
+	/// POST JSON with another token.
+	pub async fn post_with_token(&self, path: &str, token: &str, body: Value) -> reqwest::Response {
+		let url = format!("{}{path}", self.base);
+		self.http.post(url).bearer_auth(token).json(&body).send().await.unwrap()
 	}
 
 	/// GET with another token.
