@@ -6,8 +6,21 @@
 
 use crate::driver::{cloudstack::CloudStackConfig, local::LocalConfig};
 use clap::{Parser, Subcommand, ValueEnum};
+use dinfra_ogate_protocol::secret::Secret;
 use serde::Deserialize;
 use std::{net::SocketAddr, path::PathBuf};
+
+/// OGate's development token.
+pub const DEV_TOKEN: &str = "dev-token";
+
+/// Tokens and secrets that appear in this repository's examples and defaults.
+const WELL_KNOWN_SECRETS: &[&str] = &[
+	DEV_TOKEN,
+	"reactor-token",
+	"change-me-please",
+	"compose-webhook-secret",
+	"set-by-compose-setup",
+];
 
 /// How tasks reach the reactor.
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, ValueEnum)]
@@ -36,17 +49,28 @@ pub struct Config {
 	/// OGate's REST API.
 	pub ogate_url: String,
 	/// The bearer token OGate knows this reactor by.
-	pub ogate_token: String,
+	pub ogate_token: Secret,
 	/// How tasks arrive.
 	pub delivery: Delivery,
 	/// Where the webhook receiver listens (webhook delivery only).
 	pub listen: SocketAddr,
-	/// The webhook secret shared with OGate (webhook delivery only).
-	pub webhook_secret: Option<String>,
+	/// The webhook secret shared with OGate (webhook delivery only): at least 16 bytes.
+	pub webhook_secret: Option<Secret>,
 	/// How far a webhook's timestamp may be from this clock, in seconds.
 	pub signature_tolerance_s: u64,
 	/// How often the infrastructure is reconciled with OGate's view, in milliseconds.
 	pub reconcile_interval_ms: u64,
+	/// How long an instance that OGate does not know is kept before the chain is asked about
+	/// it, in seconds.
+	pub removal_grace_s: u64,
+	/// The most instances one reconciliation pass removes.
+	pub max_removals_per_pass: usize,
+	/// The bearer token that `/metrics` (on `listen`) asks for; without one, no metrics are
+	/// served.
+	pub metrics_token: Option<Secret>,
+	/// Development mode: OGate's development token is allowed. Without it, the reactor refuses
+	/// to start with it.
+	pub dev: bool,
 	/// The driver.
 	pub driver: DriverKind,
 	/// The local driver's settings.
@@ -59,12 +83,16 @@ impl Default for Config {
 	fn default() -> Self {
 		Config {
 			ogate_url: "http://127.0.0.1:8480".into(),
-			ogate_token: "dev-token".into(),
+			ogate_token: DEV_TOKEN.into(),
 			delivery: Delivery::Feed,
 			listen: SocketAddr::from(([127, 0, 0, 1], 8490)),
 			webhook_secret: None,
 			signature_tolerance_s: 300,
 			reconcile_interval_ms: 30_000,
+			removal_grace_s: 600,
+			max_removals_per_pass: 5,
+			metrics_token: None,
+			dev: false,
 			driver: DriverKind::Local,
 			local: LocalConfig::default(),
 			cloudstack: None,
@@ -107,6 +135,9 @@ pub struct Args {
 	/// OGate's bearer token for this reactor.
 	#[arg(long, env = "REACTOR_OGATE_TOKEN", hide_env_values = true)]
 	pub ogate_token: Option<String>,
+	/// A file that holds OGate's bearer token for this reactor.
+	#[arg(long, env = "REACTOR_OGATE_TOKEN_FILE", conflicts_with = "ogate_token")]
+	pub ogate_token_file: Option<PathBuf>,
 	/// How tasks arrive.
 	#[arg(long, env = "REACTOR_DELIVERY")]
 	pub delivery: Option<Delivery>,
@@ -116,6 +147,9 @@ pub struct Args {
 	/// The webhook secret shared with OGate.
 	#[arg(long, env = "REACTOR_WEBHOOK_SECRET", hide_env_values = true)]
 	pub webhook_secret: Option<String>,
+	/// A file that holds the webhook secret shared with OGate.
+	#[arg(long, env = "REACTOR_WEBHOOK_SECRET_FILE", conflicts_with = "webhook_secret")]
+	pub webhook_secret_file: Option<PathBuf>,
 	/// The driver.
 	#[arg(long, env = "REACTOR_DRIVER")]
 	pub driver: Option<DriverKind>,
@@ -125,6 +159,27 @@ pub struct Args {
 	/// The reconciliation interval, in milliseconds.
 	#[arg(long, env = "REACTOR_RECONCILE_INTERVAL_MS")]
 	pub reconcile_interval_ms: Option<u64>,
+	/// The grace period of instances that OGate does not know, in seconds.
+	#[arg(long, env = "REACTOR_REMOVAL_GRACE_S")]
+	pub removal_grace_s: Option<u64>,
+	/// The most instances one reconciliation pass removes.
+	#[arg(long, env = "REACTOR_MAX_REMOVALS_PER_PASS")]
+	pub max_removals_per_pass: Option<usize>,
+	/// The bearer token for `/metrics`.
+	#[arg(long, env = "REACTOR_METRICS_TOKEN", hide_env_values = true)]
+	pub metrics_token: Option<String>,
+	/// A file that holds the bearer token for `/metrics`.
+	#[arg(long, env = "REACTOR_METRICS_TOKEN_FILE", conflicts_with = "metrics_token")]
+	pub metrics_token_file: Option<PathBuf>,
+	/// A file that holds the CloudStack API key (replaces `[cloudstack] api_key`).
+	#[arg(long, env = "REACTOR_CLOUDSTACK_API_KEY_FILE")]
+	pub cloudstack_api_key_file: Option<PathBuf>,
+	/// A file that holds the CloudStack secret key (replaces `[cloudstack] secret_key`).
+	#[arg(long, env = "REACTOR_CLOUDSTACK_SECRET_KEY_FILE")]
+	pub cloudstack_secret_key_file: Option<PathBuf>,
+	/// Development mode: allow OGate's development token (`scripts/run` sets it).
+	#[arg(long, env = "REACTOR_DEV")]
+	pub dev: bool,
 }
 
 /// Why a configuration was refused.
@@ -170,8 +225,12 @@ impl Config {
 		if let Some(v) = args.ogate_url {
 			config.ogate_url = v;
 		}
+		let secret = |path: &PathBuf| Secret::from_file(path).map_err(ConfigError::Invalid);
 		if let Some(v) = args.ogate_token {
-			config.ogate_token = v;
+			config.ogate_token = Secret::new(v);
+		}
+		if let Some(path) = &args.ogate_token_file {
+			config.ogate_token = secret(path)?;
 		}
 		if let Some(v) = args.delivery {
 			config.delivery = v;
@@ -179,8 +238,11 @@ impl Config {
 		if let Some(v) = args.listen {
 			config.listen = v;
 		}
-		if args.webhook_secret.is_some() {
-			config.webhook_secret = args.webhook_secret;
+		if let Some(v) = args.webhook_secret {
+			config.webhook_secret = Some(Secret::new(v));
+		}
+		if let Some(path) = &args.webhook_secret_file {
+			config.webhook_secret = Some(secret(path)?);
 		}
 		if let Some(v) = args.driver {
 			config.driver = v;
@@ -191,8 +253,70 @@ impl Config {
 		if let Some(v) = args.reconcile_interval_ms {
 			config.reconcile_interval_ms = v;
 		}
+		if let Some(v) = args.removal_grace_s {
+			config.removal_grace_s = v;
+		}
+		if let Some(v) = args.max_removals_per_pass {
+			config.max_removals_per_pass = v;
+		}
+		if let Some(v) = args.metrics_token {
+			config.metrics_token = Some(Secret::new(v));
+		}
+		if let Some(path) = &args.metrics_token_file {
+			config.metrics_token = Some(secret(path)?);
+		}
+		for (path, key) in [
+			(&args.cloudstack_api_key_file, "api_key"),
+			(&args.cloudstack_secret_key_file, "secret_key"),
+		] {
+			let Some(path) = path else { continue };
+			let cloudstack = config.cloudstack.as_mut().ok_or_else(|| {
+				ConfigError::Invalid(format!(
+					"a CloudStack {key} file needs a [cloudstack] section"
+				))
+			})?;
+			let value = secret(path)?;
+			match key {
+				"api_key" => cloudstack.api_key = value,
+				_ => cloudstack.secret_key = value,
+			}
+		}
+		config.dev |= args.dev;
 		config.check()?;
+		if !config.dev {
+			config.check_production()?;
+		}
 		Ok(config)
+	}
+
+	/// Outside development mode, refuses OGate's development token and the secrets of this
+	/// repository's examples. No secret is shown.
+	pub fn check_production(&self) -> Result<(), ConfigError> {
+		let mut problems = Vec::new();
+		let well_known = |s: &Secret| WELL_KNOWN_SECRETS.contains(&s.expose());
+		if well_known(&self.ogate_token) {
+			problems.push("ogate_token is a well-known development token");
+		}
+		if self.webhook_secret.as_ref().is_some_and(well_known) {
+			problems.push("webhook_secret is a well-known example secret");
+		}
+		if self.metrics_token.as_ref().is_some_and(well_known) {
+			problems.push("metrics_token is a well-known example token");
+		}
+		if self
+			.cloudstack
+			.as_ref()
+			.is_some_and(|c| well_known(&c.api_key) || well_known(&c.secret_key))
+		{
+			problems.push("the CloudStack keys are the example's placeholders");
+		}
+		if problems.is_empty() {
+			return Ok(());
+		}
+		Err(ConfigError::Invalid(format!(
+			"refusing to start outside development mode (--dev): {}",
+			problems.join("; ")
+		)))
 	}
 
 	/// Refuses configurations that cannot work, with the reason.
@@ -211,6 +335,11 @@ impl Config {
 		}
 		if self.local.first_port > self.local.last_port || self.local.first_port == 0 {
 			return Err(ConfigError::Invalid("local.first_port..=last_port is empty".into()));
+		}
+		if self.metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
+			return Err(ConfigError::Invalid(
+				"metrics_token must be at least 16 characters".into(),
+			));
 		}
 		if self.reconcile_interval_ms < 100 {
 			return Err(ConfigError::Invalid("reconcile_interval_ms must be at least 100".into()));
@@ -250,16 +379,77 @@ mod tests {
 		};
 		let config = Config::load(args).unwrap();
 		assert_eq!(config.ogate_url, "http://ogate:8480");
-		assert_eq!(config.ogate_token, "secret-token");
+		assert_eq!(config.ogate_token.expose(), "secret-token");
 		assert_eq!(config.local.first_port, 30000);
 		assert_eq!(config.local.host, LocalConfig::default().host);
 		let empty = Config::from_toml("[local]\nfirst_port = 30000\n", "f".into()).unwrap();
 		assert!(empty.check().is_err(), "first_port above the default last_port");
 
 		assert!(Config::from_toml("ogateurl = \"x\"", "f".into()).is_err());
-		let webhook = Args { delivery: Some(Delivery::Webhook), ..Default::default() };
+		let webhook = Args { delivery: Some(Delivery::Webhook), dev: true, ..Default::default() };
 		assert!(matches!(Config::load(webhook), Err(ConfigError::Invalid(_))));
-		let cloud = Args { driver: Some(DriverKind::Cloudstack), ..Default::default() };
+		let cloud = Args { driver: Some(DriverKind::Cloudstack), dev: true, ..Default::default() };
 		assert!(matches!(Config::load(cloud), Err(ConfigError::Invalid(_))));
+	}
+
+	#[test]
+	fn outside_development_mode_the_development_token_is_refused() {
+		let refused = Config::load(Args::default()).unwrap_err().to_string();
+		assert!(refused.contains("ogate_token is a well-known development token"), "{refused}");
+		assert!(!refused.contains(DEV_TOKEN), "the token is shown: {refused}");
+		assert!(Config::load(Args { dev: true, ..Default::default() }).is_ok());
+		let own = Args { ogate_token: Some("an-own-token-1".into()), ..Default::default() };
+		assert!(!Config::load(own).unwrap().dev);
+		// The compose example's keys are placeholders, fine only in development mode.
+		let compose = include_str!("../../compose/reactor.cloudstack.toml");
+		let compose = Config::from_toml(compose, "compose".into()).unwrap();
+		assert!(compose.check_production().is_err());
+	}
+
+	#[test]
+	fn secrets_come_from_files_and_never_show_in_debug_output() {
+		let dir = tempfile::tempdir().unwrap();
+		let write = |name: &str, value: &str| {
+			let path = dir.path().join(name);
+			std::fs::write(&path, format!("{value}\n")).unwrap();
+			path
+		};
+		let file = dir.path().join("r.toml");
+		std::fs::write(
+			&file,
+			"[cloudstack]\napi_url = \"http://cs/client/api\"\napi_key = \"k\"\n\
+			 secret_key = \"s\"\n[cloudstack.types]\n",
+		)
+		.unwrap();
+		let config = Config::load(Args {
+			config: Some(file),
+			ogate_token_file: Some(write("token", "token-from-a-file")),
+			delivery: Some(Delivery::Webhook),
+			webhook_secret_file: Some(write("hook", "webhook-secret-from-file")),
+			metrics_token_file: Some(write("metrics", "metrics-token-from-file")),
+			cloudstack_api_key_file: Some(write("api", "api-key-from-a-file")),
+			cloudstack_secret_key_file: Some(write("secret", "secret-key-from-a-file")),
+			..Default::default()
+		})
+		.unwrap();
+		assert_eq!(config.ogate_token.expose(), "token-from-a-file");
+		let cloudstack = config.cloudstack.as_ref().unwrap();
+		assert_eq!(
+			(cloudstack.api_key.expose(), cloudstack.secret_key.expose()),
+			("api-key-from-a-file", "secret-key-from-a-file")
+		);
+		let shown = format!("{config:?}");
+		for secret in
+			["token-from-a-file", "webhook-secret", "metrics-token", "api-key", "secret-key"]
+		{
+			assert!(!shown.contains(secret), "{secret} shows in {shown}");
+		}
+		// A key file without a [cloudstack] section is refused.
+		let orphan = Args {
+			cloudstack_api_key_file: Some(write("api2", "k")),
+			dev: true,
+			..Default::default()
+		};
+		assert!(Config::load(orphan).is_err());
 	}
 }

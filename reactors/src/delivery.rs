@@ -11,23 +11,26 @@ use crate::{driver::Driver, reactor::Reactor};
 use axum::{
 	body::Bytes,
 	extract::State,
-	http::{HeaderMap, StatusCode},
+	http::{header, HeaderMap, StatusCode},
+	response::IntoResponse,
 	routing::{get, post},
 	Json, Router,
 };
 use dinfra_ogate_protocol::{
+	secret::Secret,
 	signature::{now_ms, verify, SIGNATURE_HEADER},
 	task::Task,
 };
 use serde_json::{json, Value};
 use std::{sync::Arc, time::Duration};
+use subtle::ConstantTimeEq;
 
 /// What the webhook receiver needs.
 pub struct Receiver<D> {
 	/// The reactor the tasks go to.
 	pub reactor: Arc<Reactor<D>>,
 	/// The secret shared with OGate.
-	pub secret: String,
+	pub secret: Secret,
 	/// How far a signature's timestamp may be from this clock, in seconds.
 	pub tolerance_s: u64,
 }
@@ -47,7 +50,7 @@ async fn webhook<D: Driver>(
 		return refuse(StatusCode::UNAUTHORIZED, "the request is not signed");
 	};
 	let now = now_ms() / 1000;
-	if let Err(e) = verify(&receiver.secret, signature, &body, now, receiver.tolerance_s) {
+	if let Err(e) = verify(receiver.secret.expose(), signature, &body, now, receiver.tolerance_s) {
 		return refuse(StatusCode::UNAUTHORIZED, e);
 	}
 	let task: Task = match serde_json::from_slice(&body) {
@@ -81,6 +84,27 @@ pub fn router<D: Driver>(receiver: Arc<Receiver<D>>) -> Router {
 		.route("/webhook", post(webhook::<D>))
 		.route("/healthz", get(|| async { Json(json!({ "status": "ok" })) }))
 		.with_state(receiver)
+}
+
+/// `GET /metrics` in Prometheus' text format, for the bearer `token` only.
+pub fn metrics_router<D: Driver>(reactor: Arc<Reactor<D>>, token: Secret) -> Router {
+	let expected = Arc::new(format!("Bearer {}", token.expose()));
+	Router::new().route(
+		"/metrics",
+		get(move |headers: HeaderMap| {
+			let (reactor, expected) = (reactor.clone(), expected.clone());
+			async move {
+				let presented =
+					headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()).unwrap_or(b"");
+				if !bool::from(presented.ct_eq(expected.as_bytes())) {
+					return refuse(StatusCode::UNAUTHORIZED, "a metrics token is required")
+						.into_response();
+				}
+				([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], reactor.metrics.render())
+					.into_response()
+			}
+		}),
+	)
 }
 
 /// Pulls the feed until `stop` fires.

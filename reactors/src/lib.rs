@@ -11,7 +11,8 @@
 //!   [`driver::cloudstack`];
 //! - [`reactor`]: what each task means for the driver;
 //! - [`delivery`]: webhooks in, or the feed pulled;
-//! - [`reconcile`]: the loop that removes orphans and restores what is missing;
+//! - [`reconcile`]: the loop that removes what the chain ended and restores what is missing;
+//! - [`metrics`]: Prometheus counters;
 //! - [`workload`]: the local driver's default program.
 //!
 //! Stopping the reactor leaves deployments running: they are the subscribers', and a reactor
@@ -22,6 +23,7 @@
 pub mod config;
 pub mod delivery;
 pub mod driver;
+pub mod metrics;
 pub mod ogate;
 pub mod reactor;
 pub mod reconcile;
@@ -54,8 +56,12 @@ pub async fn run_with<D: Driver>(
 	config: Config,
 	mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
-	let ogate = ogate::Ogate::new(&config.ogate_url, &config.ogate_token);
-	let reactor = reactor::Reactor::new(driver, ogate);
+	let ogate = ogate::Ogate::new(&config.ogate_url, config.ogate_token.expose());
+	let removals = reactor::Removals {
+		grace: Duration::from_secs(config.removal_grace_s),
+		max_per_pass: config.max_removals_per_pass,
+	};
+	let reactor = reactor::Reactor::with_removals(driver, ogate, removals);
 	tracing::info!(
 		driver = reactor.driver.name(),
 		ogate = config.ogate_url,
@@ -64,17 +70,41 @@ pub async fn run_with<D: Driver>(
 	);
 	let interval = Duration::from_millis(config.reconcile_interval_ms);
 	let reconciler = tokio::spawn(reconcile::run(reactor.clone(), interval, stop.clone()));
+	let metrics =
+		config.metrics_token.clone().map(|token| delivery::metrics_router(reactor.clone(), token));
 	match config.delivery {
-		Delivery::Feed => delivery::pull(reactor, stop.clone()).await,
+		Delivery::Feed => {
+			let server = match metrics {
+				Some(routes) => {
+					let listener = tokio::net::TcpListener::bind(config.listen).await?;
+					tracing::info!(listen = %config.listen, "metrics at /metrics");
+					let mut stop = stop.clone();
+					Some(tokio::spawn(async move {
+						axum::serve(listener, routes)
+							.with_graceful_shutdown(async move { stopped(&mut stop).await })
+							.await
+					}))
+				}
+				None => None,
+			};
+			delivery::pull(reactor, stop.clone()).await;
+			if let Some(server) = server {
+				server.await??;
+			}
+		}
 		Delivery::Webhook => {
 			let receiver = Arc::new(delivery::Receiver {
 				reactor,
-				secret: config.webhook_secret.clone().unwrap_or_default(),
+				secret: config.webhook_secret.clone().unwrap_or_else(|| "".into()),
 				tolerance_s: config.signature_tolerance_s,
 			});
 			let listener = tokio::net::TcpListener::bind(config.listen).await?;
 			tracing::info!(listen = %config.listen, "webhook receiver listening");
-			axum::serve(listener, delivery::router(receiver))
+			let mut routes = delivery::router(receiver);
+			if let Some(metrics) = metrics {
+				routes = routes.merge(metrics);
+			}
+			axum::serve(listener, routes)
 				.with_graceful_shutdown(async move { stopped(&mut stop).await })
 				.await?;
 		}

@@ -17,6 +17,9 @@ pub struct Deployment {
 	pub phase: String,
 	/// The endpoint reported on chain, once running.
 	pub endpoint: Option<String>,
+	/// Why it failed or ended.
+	#[serde(default)]
+	pub reason: Option<String>,
 }
 
 impl Deployment {
@@ -24,7 +27,36 @@ impl Deployment {
 	pub fn wants_infrastructure(&self) -> bool {
 		matches!(self.phase.as_str(), "provisioning" | "running")
 	}
+
+	/// Whether the chain has ended it for this provider (terminated, or awarded away): the
+	/// only state in which its infrastructure may be removed.
+	pub fn ended(&self) -> bool {
+		self.phase == "ended"
+	}
 }
+
+/// OGate's deployments view, and whether it was current when it was read.
+#[derive(Clone, Debug)]
+pub struct View {
+	/// OGate had caught up with the chain and reconciled: what it says has ended, has.
+	pub current: bool,
+	/// Every deployment OGate knows, ended ones included.
+	pub deployments: Vec<Deployment>,
+}
+
+/// A subscription as the chain shows it, whoever holds it.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct ChainSubscription {
+	/// The chain holds it: it has not ended.
+	pub exists: bool,
+	/// The provider it is awarded to (SS58).
+	pub provider: Option<String>,
+	/// It is awarded to OGate's provider.
+	pub ours: bool,
+}
+
+/// The header in which OGate says whether its deployments view is current.
+pub const VIEW_CURRENT_HEADER: &str = "x-dinfra-view-current";
 
 /// A page of the feed.
 #[derive(Debug, Deserialize)]
@@ -68,7 +100,7 @@ impl OgateError {
 pub struct Ogate {
 	http: reqwest::Client,
 	base: String,
-	token: String,
+	token: dinfra_ogate_protocol::secret::Secret,
 }
 
 impl Ogate {
@@ -78,7 +110,7 @@ impl Ogate {
 			.timeout(Duration::from_secs(90))
 			.build()
 			.unwrap_or_else(|_| reqwest::Client::new());
-		Ogate { http, base: base.trim_end_matches('/').to_string(), token: token.to_string() }
+		Ogate { http, base: base.trim_end_matches('/').to_string(), token: token.into() }
 	}
 
 	async fn send<T: serde::de::DeserializeOwned>(
@@ -86,7 +118,15 @@ impl Ogate {
 		what: &str,
 		request: reqwest::RequestBuilder,
 	) -> Result<T, OgateError> {
-		let response = request.bearer_auth(&self.token).send().await?;
+		let response = request.bearer_auth(self.token.expose()).send().await?;
+		self.answer(what, response).await
+	}
+
+	async fn answer<T: serde::de::DeserializeOwned>(
+		&self,
+		what: &str,
+		response: reqwest::Response,
+	) -> Result<T, OgateError> {
 		let status = response.status();
 		if status.is_success() {
 			return Ok(response.json().await?);
@@ -114,10 +154,34 @@ impl Ogate {
 		self.send::<Value>("an acknowledgement", request).await.map(|_| ())
 	}
 
-	/// The active deployments of this provider.
-	pub async fn deployments(&self) -> Result<Vec<Deployment>, OgateError> {
-		let request = self.http.get(format!("{}/v1/deployments?active=true", self.base));
-		self.send("the deployments view", request).await
+	/// Every deployment OGate knows for this provider, ended ones included, and whether the
+	/// view was current. A view without the header is taken as not current.
+	pub async fn view(&self) -> Result<View, OgateError> {
+		let url = format!("{}/v1/deployments?active=false", self.base);
+		let response = self.http.get(url).bearer_auth(self.token.expose()).send().await?;
+		let current =
+			response.headers().get(VIEW_CURRENT_HEADER).is_some_and(|v| v.as_bytes() == b"true");
+		let deployments = self.answer("the deployments view", response).await?;
+		Ok(View { current, deployments })
+	}
+
+	/// One deployment as OGate knows it; `None` if OGate knows none with this id.
+	pub async fn deployment(&self, subscription: u64) -> Result<Option<Deployment>, OgateError> {
+		let url = format!("{}/v1/deployments/{subscription}", self.base);
+		match self.send("a deployment", self.http.get(url)).await {
+			Ok(deployment) => Ok(Some(deployment)),
+			Err(e) if e.status() == Some(404) => Ok(None),
+			Err(e) => Err(e),
+		}
+	}
+
+	/// What the chain says of a subscription, at its finalized head.
+	pub async fn chain_subscription(
+		&self,
+		subscription: u64,
+	) -> Result<ChainSubscription, OgateError> {
+		let url = format!("{}/v1/chain/subscriptions/{subscription}", self.base);
+		self.send("the chain's view of a subscription", self.http.get(url)).await
 	}
 
 	/// The verified descriptor of a deployment.

@@ -6,12 +6,14 @@
 
 use crate::{
 	driver::{Driver, DriverError, Spec},
+	metrics::Metrics,
 	ogate::{Ogate, OgateError},
 };
 use dinfra_ogate_protocol::task::{Action, Notice, Task};
 use std::{
 	collections::{BTreeMap, HashMap},
 	sync::{Arc, Mutex},
+	time::{Duration, Instant},
 };
 
 /// Why a task is not done yet; it is retried.
@@ -25,12 +27,35 @@ pub enum TaskError {
 	Ogate(#[from] OgateError),
 }
 
+/// When reconciliation may remove an instance that no task told it to remove.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Removals {
+	/// How long an instance that OGate does not know is kept before the chain is asked about
+	/// it. Covers a gateway that is importing deployments after a fresh data directory.
+	pub grace: Duration,
+	/// The most instances one reconciliation pass removes; the rest wait for the next pass.
+	/// Bounds the damage of a wrong view that slipped through every other check.
+	pub max_per_pass: usize,
+}
+
+impl Default for Removals {
+	fn default() -> Self {
+		Removals { grace: Duration::from_secs(600), max_per_pass: 5 }
+	}
+}
+
 /// The reactor: one driver, one OGate.
 pub struct Reactor<D> {
 	/// Where deployments are made.
 	pub driver: D,
 	/// Where tasks come from and reports go.
 	pub ogate: Ogate,
+	/// When reconciliation may remove what no task asked it to.
+	pub removals: Removals,
+	/// Counters.
+	pub metrics: Metrics,
+	/// When each instance that OGate did not know was first seen, for its grace period.
+	pub(crate) unknown_since: Mutex<HashMap<u64, Instant>>,
 	locks: Mutex<HashMap<u64, Arc<tokio::sync::Mutex<()>>>>,
 	/// The last task done per subscription: an older task arriving late (webhooks run side by
 	/// side) is stale and skipped. Bounded: the oldest subscriptions are forgotten first.
@@ -41,11 +66,19 @@ pub struct Reactor<D> {
 const REMEMBERED: usize = 100_000;
 
 impl<D: Driver> Reactor<D> {
-	/// A reactor driving `driver` for the OGate `ogate`.
+	/// A reactor driving `driver` for the OGate `ogate`, with the default removal policy.
 	pub fn new(driver: D, ogate: Ogate) -> Arc<Reactor<D>> {
+		Reactor::with_removals(driver, ogate, Removals::default())
+	}
+
+	/// A reactor driving `driver` for the OGate `ogate`, removing as `removals` allows.
+	pub fn with_removals(driver: D, ogate: Ogate, removals: Removals) -> Arc<Reactor<D>> {
 		Arc::new(Reactor {
 			driver,
 			ogate,
+			removals,
+			metrics: Metrics::default(),
+			unknown_since: Mutex::new(HashMap::new()),
 			locks: Mutex::new(HashMap::new()),
 			latest: Mutex::new(BTreeMap::new()),
 		})
@@ -94,8 +127,13 @@ impl<D: Driver> Reactor<D> {
 				self.provision(&spec).await
 			}
 			Action::Deprovision { reason } => {
-				tracing::info!(subscription = task.subscription, reason, "deprovisioning");
+				tracing::warn!(
+					subscription = task.subscription,
+					reason,
+					"deprovisioning: the chain ended it"
+				);
 				self.driver.deprovision(task.subscription).await?;
+				self.metrics.deprovisioned.inc();
 				Ok(())
 			}
 			Action::Notice { notice } => {

@@ -7,6 +7,7 @@
 use axum::{
 	extract::{Path, State},
 	http::StatusCode,
+	response::IntoResponse,
 	routing::{get, post},
 	Json, Router,
 };
@@ -15,27 +16,51 @@ use dinfra_ogate_protocol::{
 	task::{Action, Task},
 };
 use dinfra_reactor::{
-	delivery::{router, Receiver},
+	delivery::{metrics_router, router, Receiver},
 	driver::{Driver, DriverError, Instance, InstanceState, Spec},
-	ogate::Ogate,
-	reactor::Reactor,
+	ogate::{Ogate, VIEW_CURRENT_HEADER},
+	reactor::{Reactor, Removals},
 	reconcile::{pass, Pass},
 };
 use serde_json::{json, Value};
 use std::{
 	collections::BTreeMap,
 	sync::{Arc, Mutex},
+	time::Duration,
 };
 
 #[derive(Default)]
 struct FakeOgate {
 	view: Mutex<Vec<Value>>,
+	/// The view is served as not current.
+	stale: Mutex<bool>,
+	/// What the chain says of each subscription; one not listed gets a 503 (node unreachable).
+	chain: Mutex<BTreeMap<u64, Value>>,
+	/// How often the chain was asked.
+	chain_asked: Mutex<usize>,
 	/// (subscription, what, body) of every report.
 	reports: Mutex<Vec<(u64, String, Value)>>,
 }
 
-async fn deployments(State(gate): State<Arc<FakeOgate>>) -> Json<Vec<Value>> {
-	Json(gate.view.lock().unwrap().clone())
+async fn deployments(State(gate): State<Arc<FakeOgate>>) -> impl IntoResponse {
+	let current = if *gate.stale.lock().unwrap() { "false" } else { "true" };
+	([(VIEW_CURRENT_HEADER, current)], Json(gate.view.lock().unwrap().clone()))
+}
+
+async fn one_deployment(
+	State(gate): State<Arc<FakeOgate>>,
+	Path(id): Path<u64>,
+) -> Result<Json<Value>, StatusCode> {
+	let view = gate.view.lock().unwrap();
+	view.iter().find(|d| d["subscription"] == id).cloned().map(Json).ok_or(StatusCode::NOT_FOUND)
+}
+
+async fn chain_subscription(
+	State(gate): State<Arc<FakeOgate>>,
+	Path(id): Path<u64>,
+) -> Result<Json<Value>, StatusCode> {
+	*gate.chain_asked.lock().unwrap() += 1;
+	gate.chain.lock().unwrap().get(&id).cloned().map(Json).ok_or(StatusCode::SERVICE_UNAVAILABLE)
 }
 
 async fn descriptor(Path(id): Path<u64>) -> Json<Value> {
@@ -55,6 +80,8 @@ async fn fake_ogate(view: Vec<Value>) -> (Arc<FakeOgate>, Ogate) {
 	let gate = Arc::new(FakeOgate { view: Mutex::new(view), ..Default::default() });
 	let app = Router::new()
 		.route("/v1/deployments", get(deployments))
+		.route("/v1/deployments/{id}", get(one_deployment))
+		.route("/v1/chain/subscriptions/{id}", get(chain_subscription))
 		.route("/v1/deployments/{id}/descriptor", get(descriptor))
 		.route("/v1/deployments/{id}/{what}", post(report))
 		.with_state(gate.clone());
@@ -141,7 +168,7 @@ impl Driver for FakeDriver {
 }
 
 #[tokio::test]
-async fn orphans_are_removed_and_missing_deployments_are_provisioned_and_reported() {
+async fn ended_deployments_are_removed_and_missing_ones_are_provisioned_and_reported() {
 	let (gate, ogate) = fake_ogate(vec![
 		// Running on chain, and running here: nothing to do.
 		deployment(1, "running", Some(&endpoint(1))),
@@ -149,22 +176,26 @@ async fn orphans_are_removed_and_missing_deployments_are_provisioned_and_reporte
 		deployment(2, "running", Some(&endpoint(2))),
 		// Awarded while the reactor was down: provisioned and reported.
 		deployment(3, "provisioning", None),
+		// Ended on chain while the reactor was down.
+		deployment(4, "ended", None),
 		// Being verified by OGate: not handed out yet, left alone.
 		deployment(5, "verifying", None),
+		// Failed provisioning: the chain has not ended it yet, so it is kept.
+		deployment(6, "failed", None),
 	])
 	.await;
 	let driver = FakeDriver::with(&[
 		(1, InstanceState::Running),
 		(2, InstanceState::Stopped),
-		// Ended on chain while the reactor was down: an orphan.
 		(4, InstanceState::Running),
+		(6, InstanceState::Running),
 	]);
 	let reactor = Reactor::new(driver, ogate);
 
 	let done = pass(&reactor).await.unwrap();
-	assert_eq!(done, Pass { removed: vec![4], restored: vec![2, 3], cancelled: vec![] });
+	assert_eq!(done, Pass { removed: vec![4], restored: vec![2, 3], ..Pass::default() });
 	let live: Vec<u64> = reactor.driver.live.lock().unwrap().keys().copied().collect();
-	assert_eq!(live, vec![1, 2, 3]);
+	assert_eq!(live, vec![1, 2, 3, 6]);
 	let provisioned: Vec<(u64, Value)> = reactor
 		.driver
 		.provisioned
@@ -193,7 +224,8 @@ async fn orphans_are_removed_and_missing_deployments_are_provisioned_and_reporte
 }
 
 #[tokio::test]
-async fn a_running_deployment_that_cannot_be_restored_is_cancelled_and_a_new_one_fails() {
+async fn a_running_deployment_that_cannot_be_restored_is_left_to_the_operator_and_a_new_one_fails()
+{
 	let (gate, ogate) = fake_ogate(vec![
 		deployment(7, "running", Some(&endpoint(7))),
 		deployment(8, "provisioning", None),
@@ -204,16 +236,13 @@ async fn a_running_deployment_that_cannot_be_restored_is_cancelled_and_a_new_one
 	let reactor = Reactor::new(driver, ogate);
 
 	let done = pass(&reactor).await.unwrap();
-	assert_eq!(done, Pass { removed: vec![], restored: vec![], cancelled: vec![7] });
-	let mut reports = gate.reports.lock().unwrap().clone();
-	reports.sort_by_key(|(id, _, _)| *id);
+	assert_eq!(done, Pass { unrestorable: vec![7], ..Pass::default() });
+	// 7 is not cancelled (that is the operator's call); 8 was never running: it failed.
 	assert_eq!(
-		reports,
-		vec![
-			(7, "cancel".into(), json!({ "reason": "infrastructure lost: no capacity left" })),
-			(8, "status".into(), json!({ "status": "failed", "reason": "no capacity left" })),
-		]
+		*gate.reports.lock().unwrap(),
+		vec![(8, "status".into(), json!({ "status": "failed", "reason": "no capacity left" }))]
 	);
+	assert!(reactor.metrics.render().contains("reactor_reconcile_unrestorable_total 1"));
 }
 
 #[tokio::test]
@@ -226,7 +255,7 @@ async fn one_deployment_that_cannot_be_restored_yet_does_not_hold_up_the_others(
 	let reactor = Reactor::new(driver, ogate);
 
 	let done = pass(&reactor).await.unwrap();
-	assert_eq!(done, Pass { removed: vec![], restored: vec![2], cancelled: vec![] });
+	assert_eq!(done, Pass { restored: vec![2], ..Pass::default() });
 	assert_eq!(
 		*gate.reports.lock().unwrap(),
 		vec![(2, "status".into(), json!({ "status": "running", "endpoint": endpoint(2) }))],
@@ -235,6 +264,115 @@ async fn one_deployment_that_cannot_be_restored_yet_does_not_hold_up_the_others(
 	// Once available, the next pass restores it.
 	*reactor.driver.busy.lock().unwrap() = None;
 	assert_eq!(pass(&reactor).await.unwrap().restored, vec![1]);
+}
+
+fn live(reactor: &Reactor<FakeDriver>) -> Vec<u64> {
+	reactor.driver.live.lock().unwrap().keys().copied().collect()
+}
+
+#[tokio::test]
+async fn a_view_that_is_not_current_removes_restores_and_reports_nothing() {
+	// What a gateway with a fresh data directory, an unreachable node or a wrong provider
+	// serves: an empty or partial list.
+	let (gate, ogate) = fake_ogate(vec![deployment(3, "provisioning", None)]).await;
+	*gate.stale.lock().unwrap() = true;
+	let driver = FakeDriver::with(&[(1, InstanceState::Running), (2, InstanceState::Running)]);
+	let reactor =
+		Reactor::with_removals(driver, ogate, Removals { grace: Duration::ZERO, max_per_pass: 10 });
+
+	assert_eq!(pass(&reactor).await.unwrap(), Pass { stale: true, ..Pass::default() });
+	assert_eq!(live(&reactor), vec![1, 2]);
+	assert!(reactor.driver.provisioned.lock().unwrap().is_empty());
+	assert!(gate.reports.lock().unwrap().is_empty());
+	assert_eq!(*gate.chain_asked.lock().unwrap(), 0);
+	assert!(reactor.metrics.render().contains("reactor_reconcile_stale_views_total 1"));
+}
+
+#[tokio::test]
+async fn an_instance_the_gateway_does_not_know_is_removed_only_after_its_grace_and_the_chains_word()
+{
+	let (gate, ogate) = fake_ogate(vec![]).await;
+	{
+		let mut chain = gate.chain.lock().unwrap();
+		chain.insert(10, json!({ "exists": true, "provider": "5Bob", "ours": true }));
+		chain.insert(11, json!({ "exists": true, "provider": "5Eve", "ours": false }));
+		chain.insert(12, json!({ "exists": false, "provider": null, "ours": false }));
+		// 13: the node cannot be reached (503).
+	}
+	let instances = [10, 11, 12, 13].map(|id| (id, InstanceState::Running));
+	let grace = Duration::from_millis(300);
+	let reactor = Reactor::with_removals(
+		FakeDriver::with(&instances),
+		ogate,
+		Removals { grace, max_per_pass: 10 },
+	);
+
+	// Within the grace period nothing is asked and nothing removed.
+	let done = pass(&reactor).await.unwrap();
+	assert_eq!(done, Pass { kept: vec![10, 11, 12, 13], ..Pass::default() });
+	assert_eq!(*gate.chain_asked.lock().unwrap(), 0);
+
+	// After it, only the one the chain holds no subscription for goes.
+	tokio::time::sleep(grace).await;
+	let done = pass(&reactor).await.unwrap();
+	assert_eq!(done, Pass { removed: vec![12], kept: vec![10, 11, 13], ..Pass::default() });
+	assert_eq!(live(&reactor), vec![10, 11, 13]);
+	let metrics = reactor.metrics.render();
+	assert!(metrics.contains("reactor_reconcile_removals_total{reason=\"unknown_to_chain\"} 1"));
+	assert!(metrics.contains("reactor_reconcile_unknown_kept 3"), "{metrics}");
+
+	// The gateway learns of 10 (it imported it from the chain): no longer unknown, kept.
+	gate.view.lock().unwrap().push(deployment(10, "running", Some(&endpoint(10))));
+	let done = pass(&reactor).await.unwrap();
+	assert_eq!(done, Pass { kept: vec![11, 13], ..Pass::default() });
+}
+
+#[tokio::test]
+async fn one_pass_removes_at_most_its_cap_and_the_rest_wait_for_the_next() {
+	let ids: Vec<u64> = (1..=7).collect();
+	let (_gate, ogate) =
+		fake_ogate(ids.iter().map(|id| deployment(*id, "ended", None)).collect()).await;
+	let instances: Vec<_> = ids.iter().map(|id| (*id, InstanceState::Running)).collect();
+	let reactor = Reactor::with_removals(
+		FakeDriver::with(&instances),
+		ogate,
+		Removals { grace: Duration::ZERO, max_per_pass: 3 },
+	);
+
+	let first = pass(&reactor).await.unwrap();
+	assert_eq!((first.removed, first.deferred), (vec![1, 2, 3], vec![4, 5, 6, 7]));
+	let second = pass(&reactor).await.unwrap();
+	assert_eq!((second.removed, second.deferred), (vec![4, 5, 6], vec![7]));
+	let third = pass(&reactor).await.unwrap();
+	assert_eq!((third.removed, third.deferred), (vec![7], vec![]));
+	assert!(live(&reactor).is_empty());
+	let metrics = reactor.metrics.render();
+	assert!(metrics.contains("reactor_reconcile_removals_total{reason=\"ended_on_chain\"} 7"));
+	assert!(metrics.contains("reactor_reconcile_removals_deferred_total 5"), "{metrics}");
+}
+
+#[tokio::test]
+async fn metrics_are_served_only_to_the_metrics_token() {
+	let (_gate, ogate) = fake_ogate(vec![]).await;
+	let reactor = Reactor::new(FakeDriver::default(), ogate);
+	let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+	let url = format!("http://{}/metrics", listener.local_addr().unwrap());
+	let app = metrics_router(reactor, "a-metrics-token-123".into());
+	tokio::spawn(async move { axum::serve(listener, app).await });
+	let http = reqwest::Client::new();
+	let status = async |token: Option<&str>| {
+		let mut request = http.get(&url);
+		if let Some(token) = token {
+			request = request.bearer_auth(token);
+		}
+		let response = request.send().await.unwrap();
+		(response.status().as_u16(), response.text().await.unwrap())
+	};
+	assert_eq!(status(None).await.0, 401);
+	assert_eq!(status(Some("a-metrics-token-12")).await.0, 401);
+	let (code, body) = status(Some("a-metrics-token-123")).await;
+	assert_eq!(code, 200);
+	assert!(body.contains("# TYPE reactor_reconcile_removals counter"), "{body}");
 }
 
 #[tokio::test]
