@@ -8,9 +8,9 @@
 use crate::{
 	chain::{Chain, View},
 	config::Scope,
+	limits::CommonResponses,
 	metrics::Metrics,
 	store::{Delivery, DeliveryState, Deployment, Phase, Report, ReportStatus, Store, StoreError},
-	limits::CommonResponses,
 	sync::{SyncState, SyncStatus},
 	task::{Action, Notice, Task},
 };

@@ -9,6 +9,7 @@
 //! the subscription, and the same reactor removes it on the current view: the safety does not
 //! come from never removing anything.
 
+mod local_support;
 #[path = "../../ogate/tests/support/mod.rs"]
 mod support;
 
@@ -16,17 +17,14 @@ use dinfra_devnet::{find_event, submit, PATIENCE};
 use dinfra_ogate::{chain::dinfra, config::Config};
 use dinfra_reactor::{
 	delivery,
-	driver::{
-		local::{LocalConfig, LocalDriver, Program},
-		Driver,
-	},
+	driver::{local::LocalDriver, Driver},
 	ogate::Ogate,
 	reactor::{Reactor, Removals},
 	reconcile::{pass, Pass},
 };
+use local_support::local_config;
 use serde_json::{json, Value};
 use std::{
-	collections::BTreeMap,
 	path::Path,
 	sync::Arc,
 	time::{Duration, Instant},
@@ -39,18 +37,7 @@ const EAGER: Removals = Removals { grace: Duration::ZERO, max_per_pass: 1_000 };
 
 async fn reactor_for(gate: &Gate, state: &Path) -> Arc<Reactor<LocalDriver>> {
 	let base = 22_000 + (std::process::id() % 100) as u16 * 10;
-	let config = LocalConfig {
-		state_dir: state.to_path_buf(),
-		first_port: base,
-		last_port: base + 9,
-		default_program: Some(Program {
-			command: env!("CARGO_BIN_EXE_dinfra-reactor").into(),
-			args: vec!["workload".into(), "--listen".into(), "{host}:{port}".into()],
-			env: BTreeMap::new(),
-		}),
-		stop_grace_ms: 2_000,
-		..LocalConfig::default()
-	};
+	let config = local_config(state, base, 10);
 	let driver = LocalDriver::open(config).await.expect("the local driver opens");
 	Reactor::with_removals(driver, Ogate::new(&gate.base, TOKEN), EAGER)
 }

@@ -1,25 +1,17 @@
 //! The local driver with real processes: the reactor's own `workload` program on loopback.
 
+mod local_support;
+
 use dinfra_reactor::driver::{
 	local::{LocalConfig, LocalDriver, Program},
 	Driver, DriverError, InstanceState, Spec,
 };
+use local_support::local_config;
 use serde_json::{json, Value};
 use std::{collections::BTreeMap, path::Path, time::Duration};
 
 fn config(dir: &Path, first_port: u16) -> LocalConfig {
-	LocalConfig {
-		state_dir: dir.to_path_buf(),
-		first_port,
-		last_port: first_port + 50,
-		default_program: Some(Program {
-			command: env!("CARGO_BIN_EXE_dinfra-reactor").into(),
-			args: vec!["workload".into(), "--listen".into(), "{host}:{port}".into()],
-			env: BTreeMap::new(),
-		}),
-		stop_grace_ms: 2_000,
-		..LocalConfig::default()
-	}
+	local_config(dir, first_port, 51)
 }
 
 /// A port range no other test of this file uses, so that the tests can run side by side.

@@ -40,6 +40,18 @@ pub const SECRET: &str = "webhook-secret-0123";
 /// The vm-small schema, which the development preset registers as type 0.
 pub const VM_SMALL_SCHEMA: &[u8] = include_bytes!("../../../schemas/vm-small.json");
 
+/// The tests' tokens: [`TOKEN`] (admin) and [`REACTOR_TOKEN`] (reactor).
+pub fn test_tokens() -> Vec<TokenConfig> {
+	vec![
+		TokenConfig { name: "reactor".into(), token: TOKEN.into(), scope: Scope::Admin },
+		TokenConfig {
+			name: "reactor-only".into(),
+			token: REACTOR_TOKEN.into(),
+			scope: Scope::Reactor,
+		},
+	]
+}
+
 /// A dev node, a client of it, and a content directory that serves as IPFS.
 pub struct Network {
 	node: DevNode,
@@ -70,14 +82,7 @@ impl Network {
 			operator_seed: "//Dave".into(),
 			listen: ([127, 0, 0, 1], dinfra_devnet::free_port()).into(),
 			data_dir: data_dir.map_or_else(|| self.scratch.path().join("ogate"), Path::to_path_buf),
-			tokens: vec![
-				TokenConfig { name: "reactor".into(), token: TOKEN.into(), scope: Scope::Admin },
-				TokenConfig {
-					name: "reactor-only".into(),
-					token: REACTOR_TOKEN.into(),
-					scope: Scope::Reactor,
-				},
-			],
+			tokens: test_tokens(),
 			webhooks: reactors
 				.iter()
 				.enumerate()
@@ -175,14 +180,7 @@ impl Gate {
 			node_url: format!("ws://127.0.0.1:{}", dinfra_devnet::free_port()),
 			listen: ([127, 0, 0, 1], dinfra_devnet::free_port()).into(),
 			data_dir: dir,
-			tokens: vec![
-				TokenConfig { name: "reactor".into(), token: TOKEN.into(), scope: Scope::Admin },
-				TokenConfig {
-					name: "reactor-only".into(),
-					token: REACTOR_TOKEN.into(),
-					scope: Scope::Reactor,
-				},
-			],
+			tokens: test_tokens(),
 			..Config::default()
 		})
 		.await
