@@ -48,6 +48,15 @@ pub const REPORT_MORTALITY: u32 = 64;
 #[error("chain: {0}")]
 pub struct ChainError(pub String);
 
+impl ChainError {
+	/// Whether the node no longer has the state this read needed: a node that is not an archive
+	/// keeps the state of its last blocks only (256 by default).
+	pub fn is_pruned_state(&self) -> bool {
+		let text = self.0.to_lowercase();
+		text.contains("state already discarded") || text.contains("pruned")
+	}
+}
+
 fn err(e: impl std::fmt::Display) -> ChainError {
 	ChainError(e.to_string())
 }
@@ -115,6 +124,11 @@ impl Chain {
 	pub async fn finalized_number(&self) -> Result<u32, ChainError> {
 		let at = self.api.at_current_block().await.map_err(err)?;
 		u32::try_from(at.block_number()).map_err(err)
+	}
+
+	/// The hash of finalized block `number`.
+	pub async fn block_hash(&self, number: u32) -> Result<[u8; 32], ChainError> {
+		Ok(self.at(number).await?.block_hash().0)
 	}
 
 	async fn at(&self, number: u32) -> Result<At, ChainError> {

@@ -195,7 +195,13 @@ impl Follower {
 				})
 				.collect();
 			let started = std::time::Instant::now();
-			let (cursor, changes) = chain.block_changes(*next, &watched).await?;
+			let (cursor, changes) = match chain.block_changes(*next, &watched).await {
+				Ok(found) => found,
+				Err(e) if e.is_pruned_state() => {
+					return self.skip_pruned(chain, next, head, e).await
+				}
+				Err(e) => return Err(e.into()),
+			};
 			let fetched = started.elapsed();
 			self.apply(cursor, &changes)?;
 			tracing::debug!(
@@ -207,6 +213,40 @@ impl Follower {
 			);
 			*next += 1;
 		}
+		Ok(())
+	}
+
+	/// The node no longer has the state of block `next` (it keeps only its last blocks): the
+	/// cursor moves to `head` without the blocks in between, reports whose nonce was spent in
+	/// them are settled, and the store is reconciled with the chain's list at `head`, which
+	/// imports the deployments awarded meanwhile and ends those ended meanwhile. Notices of the
+	/// skipped blocks are lost; nothing is provisioned or removed on a guess.
+	async fn skip_pruned(
+		&self,
+		chain: &Chain,
+		next: &mut u32,
+		head: u32,
+		why: crate::chain::ChainError,
+	) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+		tracing::warn!(
+			from = *next,
+			to = head,
+			error = %why,
+			"the node no longer has the state of the blocks after the cursor; skipping to the \
+			 finalized head and reconciling"
+		);
+		let hash = chain.block_hash(head).await?;
+		let nonce = chain.operator_nonce().await?;
+		let settled = self.store.skip_to(Cursor { number: head, hash }, nonce)?;
+		if settled > 0 {
+			tracing::warn!(settled, "reports included in skipped blocks are final, outcome unread");
+			self.reports_changed.notify_one();
+		}
+		self.sync.applied(head);
+		self.sync.unreconciled();
+		self.metrics.cursor.set(i64::from(head));
+		self.metrics.skipped_blocks.inc_by(u64::from(head.saturating_sub(*next)) + 1);
+		*next = head + 1;
 		Ok(())
 	}
 

@@ -20,6 +20,8 @@ pub struct Metrics {
 	pub deliveries: Family<Vec<(String, String)>, Counter<u64, AtomicU64>>,
 	/// Status reports sent to the chain, by outcome.
 	pub reports: Family<Vec<(String, String)>, Counter<u64, AtomicU64>>,
+	/// Finalized blocks skipped because the node no longer had their state.
+	pub skipped_blocks: Counter<u64, AtomicU64>,
 }
 
 impl Default for Metrics {
@@ -31,6 +33,7 @@ impl Default for Metrics {
 			tasks: Counter::default(),
 			deliveries: Family::default(),
 			reports: Family::default(),
+			skipped_blocks: Counter::default(),
 			registry: Registry::default(),
 		};
 		registry.register("cursor_block", "Last finalized block applied", metrics.cursor.clone());
@@ -46,6 +49,11 @@ impl Default for Metrics {
 			metrics.deliveries.clone(),
 		);
 		registry.register("reports", "Status reports by outcome", metrics.reports.clone());
+		registry.register(
+			"skipped_blocks",
+			"Finalized blocks skipped because the node no longer had their state",
+			metrics.skipped_blocks.clone(),
+		);
 		Metrics { registry, ..metrics }
 	}
 }

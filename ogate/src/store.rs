@@ -579,6 +579,48 @@ impl Store {
 		Ok(applied)
 	}
 
+	/// Moves the cursor to `cursor` without applying the blocks in between, for a node that no
+	/// longer has their state. A report submitted with a nonce below `operator_nonce` (the
+	/// operator's next nonce at that block) was included in one of them, since only this gateway
+	/// signs with the operator key: it is marked final, outcome unread, so that it is never
+	/// signed again. Returns how many reports were so marked.
+	pub fn skip_to(&self, cursor: Cursor, operator_nonce: u64) -> Result<usize, StoreError> {
+		let tx = self.db.begin_write()?;
+		let settled = {
+			let mut meta = tx.open_table(META)?;
+			let old = meta.get(CURSOR)?.map(|v| get::<Cursor>(v.value())).transpose()?;
+			if old.is_some_and(|old| old.number >= cursor.number) {
+				return Ok(0);
+			}
+			meta.insert(CURSOR, put(&cursor).as_slice())?;
+			let mut reports = tx.open_table(REPORTS)?;
+			let mut spent = Vec::new();
+			for entry in reports.iter()? {
+				let (key, value) = entry?;
+				let report: Report = get(value.value())?;
+				if matches!(report.state, ReportState::Submitted { nonce, .. } if nonce < operator_nonce)
+				{
+					let (subscription, kind) = key.value();
+					spent.push((subscription, kind.to_string(), report));
+				}
+			}
+			for (subscription, kind, mut report) in spent.iter().cloned() {
+				report.state = ReportState::Finalized {
+					block: cursor.number,
+					error: Some(
+						"included in a block this gateway skipped (the node pruned its state); \
+						 outcome not read"
+							.into(),
+					),
+				};
+				reports.insert((subscription, kind.as_str()), put(&report).as_slice())?;
+			}
+			spent.len()
+		};
+		tx.commit()?;
+		Ok(settled)
+	}
+
 	/// Ties the store to `provider` on first use, and refuses any other provider after that:
 	/// a store applied to the wrong provider's chain view would end every deployment it holds.
 	pub fn claim_provider(&self, provider: &str) -> Result<(), StoreError> {
@@ -1065,6 +1107,35 @@ mod tests {
 			)
 			.unwrap();
 		assert_eq!(store.tasks_after(None, 10).unwrap().len(), 0, "3 was never handed out");
+	}
+
+	#[test]
+	fn skipping_pruned_blocks_settles_the_reports_whose_nonce_was_spent_and_no_other() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = Store::open(dir.path(), Vec::new()).unwrap();
+		store.apply_block(cursor(5), &block(vec![])).unwrap();
+		for (subscription, nonce) in [(1, 3), (2, 4)] {
+			let status = ReportStatus::Failed { reason: "x".into() };
+			let (report, _) = store.queue_report(subscription, status).unwrap();
+			let state = ReportState::Submitted {
+				nonce,
+				hash: [subscription as u8; 32],
+				bytes: "00".into(),
+				valid_until: 60,
+			};
+			assert!(store
+				.replace_report(&ReportState::Queued, &Report { state, ..report })
+				.unwrap());
+		}
+		// The chain's next nonce is 4: nonce 3 was spent, in a block that cannot be read.
+		assert_eq!(store.skip_to(cursor(500), 4).unwrap(), 1);
+		assert_eq!(store.cursor().unwrap(), Some(cursor(500)));
+		let (open, applied) = store.open_reports_at_cursor().unwrap();
+		assert_eq!(applied, Some(500));
+		assert_eq!(open.iter().map(|r| r.subscription).collect::<Vec<_>>(), vec![2]);
+		// Never backwards.
+		assert_eq!(store.skip_to(cursor(400), 9).unwrap(), 0);
+		assert_eq!(store.cursor().unwrap(), Some(cursor(500)));
 	}
 
 	#[test]

@@ -92,6 +92,11 @@ impl SyncState {
 		self.with(|s| s.reconciled = true);
 	}
 
+	/// The store no longer matches the chain's list (blocks were skipped): reconcile again.
+	pub fn unreconciled(&self) {
+		self.with(|s| s.reconciled = false);
+	}
+
 	/// The result of checking that the operator key can act for the provider. Returns whether
 	/// it differs from the last result, so that a change is logged once.
 	pub fn authorization(&self, result: Result<(), String>) -> bool {

@@ -7,13 +7,13 @@
 
 mod support;
 
-use dinfra_devnet::{find_event, submit};
+use dinfra_devnet::{find_event, submit, PATIENCE};
 use dinfra_ogate::{
 	chain::dinfra,
 	task::{Action, Task},
 };
 use serde_json::json;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use subxt_signer::sr25519::dev;
 use support::*;
 
@@ -269,4 +269,51 @@ async fn the_pull_feed_long_polls_and_resumes_after_the_last_acknowledgement() {
 	let after: serde_json::Value = gate.get("/v1/tasks").await.json().await.unwrap();
 	assert!(after["tasks"].as_array().unwrap().is_empty());
 	assert_eq!(after["cursor"], 0);
+}
+
+/// A gateway down for longer than the node keeps state (256 blocks by default) cannot read the
+/// blocks after its cursor. It skips to the finalized head and reconciles: a deployment that
+/// ended meanwhile is ended in its store and deprovisioned.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_gateway_back_after_the_node_pruned_its_blocks_skips_to_the_head_and_reconciles() {
+	let net = Network::start("pruned").await;
+	let reactor = Reactor::start(true).await;
+	let data = net.scratch.path().join("pruned-ogate");
+	let gate = net.start_gate(&[&reactor], Some(&data)).await;
+	net.provide().await;
+	let (id, _) = net.subscribe(&json!({"image": "debian-12"})).await;
+	gate.wait_for_phase(id, "running").await;
+	let cursor = gate.get("/v1/sync").await.json::<serde_json::Value>().await.unwrap()["cursor"]
+		.as_u64()
+		.unwrap();
+
+	// Down: the subscriber ends it, and 300 more blocks are finalized.
+	gate.stop();
+	let deadline = Instant::now() + PATIENCE;
+	while gate.anonymous("/healthz").await.status() != 599 {
+		assert!(Instant::now() < deadline, "OGate did not stop");
+		tokio::time::sleep(Duration::from_millis(50)).await;
+	}
+	let call = dinfra::transactions().dinfra_subscription().terminate(id);
+	submit(&net.api, &dev::charlie(), call).await;
+	let deadline = Instant::now() + PATIENCE * 2;
+	while net.api.at_current_block().await.unwrap().block_number() < cursor + 300 {
+		assert!(Instant::now() < deadline, "the node did not reach block {}", cursor + 300);
+		tokio::time::sleep(Duration::from_millis(500)).await;
+	}
+
+	// Back on the same data directory: it skips, reconciles and deprovisions.
+	let gate = net.start_gate(&[&reactor], Some(&data)).await;
+	gate.wait_for_phase(id, "ended").await;
+	assert_eq!(gate.deployment(id).await["reason"], "reconciled");
+	reactor.wait_for(|t| t.subscription == id && t.action.name() == "deprovision").await;
+	let metrics = gate.get("/metrics").await.text().await.unwrap();
+	let skipped = metrics
+		.lines()
+		.find_map(|l| l.strip_prefix("ogate_skipped_blocks_total "))
+		.and_then(|v| v.parse::<u64>().ok())
+		.unwrap_or(0);
+	assert!(skipped > 0, "no block was skipped: {metrics}");
+	let sync: serde_json::Value = gate.get("/v1/sync").await.json().await.unwrap();
+	assert_eq!(sync["current"], true, "{sync}");
 }

@@ -8,7 +8,7 @@ use dinfra_reactor::driver::{
 };
 use local_support::local_config;
 use serde_json::{json, Value};
-use std::{collections::BTreeMap, path::Path, time::Duration};
+use std::{collections::BTreeMap, os::unix::process::CommandExt, path::Path, time::Duration};
 
 fn config(dir: &Path, first_port: u16) -> LocalConfig {
 	local_config(dir, first_port, 51)
@@ -120,6 +120,59 @@ async fn a_restarted_driver_adopts_running_programs_and_starts_no_second_copy() 
 
 	driver.deprovision(3).await.unwrap();
 	eventually("the adopted process is gone", async || gone(pid)).await;
+}
+
+/// The crash this guards against: the reactor started a program and died before it recorded
+/// the pid. The record names the start's launch token, and the program carries it.
+#[tokio::test]
+async fn a_program_started_just_before_a_crash_is_found_by_its_launch_token_not_started_twice() {
+	let dir = tempfile::tempdir().unwrap();
+	let first_port = ports(4);
+	let settings = config(dir.path(), first_port);
+	let program = settings.default_program.clone().unwrap();
+	let record = json!({
+		"subscription": 9,
+		"deployment_type": 0,
+		"port": first_port,
+		"program": program,
+		"descriptor": { "image": "debian-12" },
+		"process": null,
+		"launch": "9-1234567890",
+	});
+	std::fs::write(dir.path().join("9.json"), record.to_string()).unwrap();
+	let mut lost = std::process::Command::new(&program.command)
+		.args(["workload", "--listen", &format!("127.0.0.1:{first_port}")])
+		.env("DINFRA_SUBSCRIPTION", "9")
+		.env("DINFRA_DESCRIPTOR", r#"{"image":"debian-12"}"#)
+		.env("DINFRA_LAUNCH", "9-1234567890")
+		.process_group(0)
+		.spawn()
+		.unwrap();
+	let endpoint = format!("http://127.0.0.1:{first_port}");
+	eventually("the lost program listens", async || get(&endpoint).await.is_some()).await;
+
+	// Whatever happens below, the program does not outlive the test.
+	struct Reap(i32);
+	impl Drop for Reap {
+		fn drop(&mut self) {
+			let group = nix::unistd::Pid::from_raw(self.0);
+			let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
+		}
+	}
+	let _reap = Reap(lost.id() as i32);
+	let driver = LocalDriver::open(settings).await.unwrap();
+	let again = driver.provision(&spec(9)).await.unwrap();
+	assert_eq!(again.endpoint.as_deref(), Some(endpoint.as_str()));
+	let pid = lost.id() as i32;
+	assert_eq!(pid_of(&get(&endpoint).await.unwrap()), pid, "adopted, not started again");
+	let recorded: Value =
+		serde_json::from_slice(&std::fs::read(dir.path().join("9.json")).unwrap()).unwrap();
+	assert_eq!(recorded["process"][0], pid, "its pid is recorded now");
+
+	driver.deprovision(9).await.unwrap();
+	// Gone (a zombie is gone too) before it is reaped: waiting first could block forever.
+	eventually("the adopted process is gone", async || gone(pid)).await;
+	let _ = lost.wait();
 }
 
 #[tokio::test]

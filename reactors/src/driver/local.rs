@@ -100,6 +100,41 @@ struct Record {
 	descriptor: serde_json::Value,
 	/// The running process: its pid and its start time in clock ticks since boot.
 	process: Option<(i32, u64)>,
+	/// The token of the last start, recorded before the process exists and passed to it as
+	/// `DINFRA_LAUNCH`: a reactor that crashed between starting a program and recording its pid
+	/// finds the program by it, instead of starting a second copy beside a lost one.
+	#[serde(default)]
+	launch: Option<String>,
+}
+
+/// A token that names one start of one deployment's program.
+fn launch_token(subscription: u64) -> String {
+	let nanos = std::time::SystemTime::now()
+		.duration_since(std::time::UNIX_EPOCH)
+		.map_or(0, |d| d.as_nanos());
+	format!("{subscription}-{nanos}")
+}
+
+/// The process group leader started with launch token `token`, if one still runs: its pid and
+/// start time.
+fn find_launched(token: &str) -> Option<(i32, u64)> {
+	let wanted = format!("DINFRA_LAUNCH={token}");
+	let entries = std::fs::read_dir("/proc").ok()?;
+	entries.flatten().find_map(|entry| {
+		let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
+		let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+		if !environ.split(|b| *b == 0).any(|var| var == wanted.as_bytes()) {
+			return None;
+		}
+		// Its children inherit the variable; the program is the leader of its own group.
+		let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+		let mut after = stat.get(stat.rfind(')')? + 2..)?.split(' ');
+		let (state, group) = (after.next()?, after.nth(1)?.parse::<i32>().ok()?);
+		if group != pid || state == "Z" {
+			return None;
+		}
+		start_time(pid).map(|started| (pid, started))
+	})
 }
 
 /// What the supervisor of one deployment reports.
@@ -198,7 +233,22 @@ impl LocalDriver {
 					continue;
 				}
 			};
-			let adopted = alive(record.process);
+			let mut record = record;
+			let mut adopted = alive(record.process);
+			if !adopted {
+				if let Some(found) = record.launch.as_deref().and_then(find_launched) {
+					tracing::warn!(
+						subscription = record.subscription,
+						pid = found.0,
+						"found the program of a start whose pid was never recorded; adopted"
+					);
+					record.process = Some(found);
+					if let Err(e) = write_record(&driver.config.state_dir, &record) {
+						tracing::error!(error = %e, "cannot record the adopted process");
+					}
+					adopted = true;
+				}
+			}
 			tracing::info!(subscription = record.subscription, adopted, "deployment record found");
 			let subscription = record.subscription;
 			deployments.insert(subscription, driver.supervise(record, adopted));
@@ -321,11 +371,27 @@ async fn run_supervisor(
 		if *stop.borrow() {
 			return;
 		}
+		// The start is recorded before the process exists: whatever happens next, a driver
+		// that reads the record can find the process.
+		let launch = launch_token(supervised_subscription(&supervised));
 		let record = match supervised.record.lock() {
-			Ok(r) => r.clone(),
+			Ok(mut r) => {
+				r.launch = Some(launch.clone());
+				r.process = None;
+				if let Err(e) = write_record(&config.state_dir, &r) {
+					tracing::error!(
+						subscription = r.subscription,
+						error = %e,
+						"cannot record the start; the program is not started"
+					);
+					let _ = life.send(Life::GaveUp);
+					return;
+				}
+				r.clone()
+			}
 			Err(_) => return,
 		};
-		let mut child = match spawn(&config, &record) {
+		let mut child = match spawn(&config, &record, &launch) {
 			Ok(child) => child,
 			Err(e) => {
 				tracing::error!(subscription = record.subscription, error = %e, "cannot start the program");
@@ -379,7 +445,15 @@ async fn run_supervisor(
 	}
 }
 
-fn spawn(config: &LocalConfig, record: &Record) -> std::io::Result<tokio::process::Child> {
+fn supervised_subscription(supervised: &Supervised) -> u64 {
+	supervised.record.lock().map_or(0, |r| r.subscription)
+}
+
+fn spawn(
+	config: &LocalConfig,
+	record: &Record,
+	launch: &str,
+) -> std::io::Result<tokio::process::Child> {
 	let (host, port, subscription) = (config.host, record.port, record.subscription);
 	let log = std::fs::OpenOptions::new()
 		.create(true)
@@ -393,6 +467,7 @@ fn spawn(config: &LocalConfig, record: &Record) -> std::io::Result<tokio::proces
 		.env("DINFRA_DEPLOYMENT_TYPE", record.deployment_type.to_string())
 		.env("DINFRA_DESCRIPTOR", record.descriptor.to_string())
 		.env("PORT", port.to_string())
+		.env("DINFRA_LAUNCH", launch)
 		.stdin(std::process::Stdio::null())
 		.stdout(log.try_clone()?)
 		.stderr(log)
@@ -438,6 +513,7 @@ impl Driver for LocalDriver {
 						program,
 						descriptor: spec.descriptor.clone(),
 						process: None,
+						launch: None,
 					};
 					write_record(&self.config.state_dir, &record)?;
 					let supervised = self.supervise(record, false);
