@@ -9,6 +9,7 @@ import { fundingProblem, runwayBlocks, runwayHours } from './runway';
 import { readForm, renderForm, type Schema } from './schemaform';
 import { encodeTarget, type Target } from './target';
 import { send, type Account, type Progress } from './tx';
+import { decodeRecord, describeRecord } from './record';
 import { formatDinf, parseDinf } from './units';
 import vmSmall from '../../schemas/vm-small.json?raw';
 import substrateCollator from '../../schemas/substrate-collator.json?raw';
@@ -130,16 +131,26 @@ async function loadTypes(): Promise<void> {
   await renderDescriptorForm();
 }
 
+/** The relay chain's block number as of the parachain's best block, the chain's billing clock. */
+async function relayBlock(): Promise<number | null> {
+  const query = chain?.api.query.parachainSystem?.lastRelayChainBlockNumber;
+  if (!query) return null;
+  return ((await query()) as unknown as { toNumber(): number }).toNumber();
+}
+
 async function renderQuotes(): Promise<void> {
   if (!chain) return;
   const body = $('quotes');
   body.replaceChildren();
+  const relayNow = await relayBlock();
   for (const t of types) {
     const quotes = (await chain.api.call.dinfraApi.quote(t.id, 'Any')) as unknown as {
       provider: { toString(): string };
       pricePerBlock: { toBigInt(): bigint };
       capacity: { toNumber(): number };
       freeCapacity: { toNumber(): number };
+      collateral: { toBigInt(): bigint };
+      record: { toJSON(): unknown };
     }[];
     const row = (cells: string[]) => {
       const tr = document.createElement('tr');
@@ -151,7 +162,7 @@ async function renderQuotes(): Promise<void> {
       body.append(tr);
     };
     if (quotes.length === 0) {
-      row([`${t.name} (${t.id})`, 'no open offering with free capacity', '', '']);
+      row([`${t.name} (${t.id})`, 'no open offering with free capacity', '', '', '', '']);
     }
     for (const q of quotes) {
       row([
@@ -159,6 +170,8 @@ async function renderQuotes(): Promise<void> {
         q.provider.toString(),
         `${formatDinf(q.pricePerBlock.toBigInt())} per block`,
         `${q.freeCapacity.toNumber()} of ${q.capacity.toNumber()}`,
+        `${formatDinf(q.collateral.toBigInt())} held`,
+        describeRecord(decodeRecord(q.record), relayNow),
       ]);
     }
   }

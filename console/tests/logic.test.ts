@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { descriptorBytes, rawCid } from '../src/cid';
 import { fundingProblem, runwayBlocks, runwayHours } from '../src/runway';
 import { encodeTarget, MAX_PREFERRED } from '../src/target';
+import { decodeRecord, describeRecord, meanProvisioning, type TrackRecord } from '../src/record';
 import { formatDinf, parseDinf, UNIT } from '../src/units';
 
 describe('DINF amounts', () => {
@@ -92,5 +93,63 @@ describe('CID', () => {
     const cid = await rawCid(bytes);
     expect(cid).toMatch(/^bafkrei[a-z2-7]{52}$/);
     expect(await rawCid(descriptorBytes({ image: 'debian-13' }))).not.toBe(cid);
+  });
+});
+
+describe('track records', () => {
+  const base: TrackRecord = {
+    awards: 0,
+    running: 0,
+    provisioningBlocks: 0n,
+    timeouts: 0,
+    failures: 0,
+    declines: 0,
+    cancellations: 0,
+    slashed: 0n,
+    strikes: 0,
+    probationUntil: null,
+  };
+
+  it('call a provider without awards new', () => {
+    expect(describeRecord(base, 100)).toBe('new: no awards yet');
+    expect(meanProvisioning(base)).toBeNull();
+  });
+
+  it('give the mean time to running from relay blocks of 6 s', () => {
+    const record = { ...base, awards: 4, running: 2, provisioningBlocks: 30n };
+    expect(meanProvisioning(record)).toBe('about 2 min');
+    expect(describeRecord(record, 100)).toBe(
+      '2 of 4 awards ran; ready in about 2 min on average; no faults',
+    );
+  });
+
+  it('name faults, declines, slashes and a probation still on', () => {
+    const record = {
+      ...base,
+      awards: 5,
+      running: 1,
+      provisioningBlocks: 5n,
+      timeouts: 1,
+      failures: 2,
+      declines: 1,
+      slashed: 14_000_000_000_000n,
+      probationUntil: 700,
+    };
+    expect(describeRecord(record, 600)).toBe(
+      '1 of 5 awards ran; ready in about 30 s on average; 1 timed out, 2 failed; ' +
+        '1 descriptors declined; 14 DINF slashed to subscribers; on probation for 10 more min',
+    );
+    expect(describeRecord(record, 700)).not.toContain('probation');
+  });
+
+  it('decode the chain codec, probation or not', () => {
+    const codec = (json: unknown) => ({ toJSON: () => json });
+    const decoded = decodeRecord(
+      codec({ awards: 3, running: 2, provisioningBlocks: 12, slashed: '0x00000000000000000000000000000064', probationUntil: null }),
+    );
+    expect(decoded.awards).toBe(3);
+    expect(decoded.provisioningBlocks).toBe(12n);
+    expect(decoded.slashed).toBe(100n);
+    expect(decoded.probationUntil).toBeNull();
   });
 });

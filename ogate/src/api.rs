@@ -524,9 +524,17 @@ pub enum StatusBody {
 		/// Where.
 		endpoint: String,
 	},
-	/// Provisioning failed (`reason`: at most 256 bytes).
+	/// Provisioning failed on the provider's side (`reason`: at most 256 bytes). The chain
+	/// slashes the provider's collateral for it (`FailureSlash`), for the subscriber.
 	Failed {
 		/// Why.
+		reason: String,
+	},
+	/// The descriptor cannot run as written: an image that does not exist, a setting the
+	/// deployment type does not allow (`reason`: at most 256 bytes). Declined on chain, which
+	/// is recorded but not slashed; the subscription goes to another provider.
+	Declined {
+		/// What is wrong with the descriptor.
 		reason: String,
 	},
 }
@@ -566,8 +574,9 @@ async fn queue(
 	Ok((code, Json(Accepted { report, new })))
 }
 
-/// Reports a deployment `running` or `failed`. OGate submits it on chain once, through the
-/// operator key; the same report posted again is answered with the first one.
+/// Reports a deployment `running`, `failed` (the provider's fault, slashed) or `declined` (the
+/// descriptor's fault, not slashed). OGate submits it on chain once, through the operator key;
+/// the same report posted again is answered with the first one.
 #[utoipa::path(post, path = "/v1/deployments/{id}/status", tag = "deployments",
 	params(("id" = u64, Path, description = "The subscription id")), request_body = StatusBody,
 	responses((status = 202, body = Accepted), (status = 200, body = Accepted),
@@ -587,6 +596,10 @@ async fn status(
 		StatusBody::Failed { reason } => {
 			checked_text("reason", &reason)?;
 			ReportStatus::Failed { reason }
+		}
+		StatusBody::Declined { reason } => {
+			checked_text("reason", &reason)?;
+			ReportStatus::Declined { reason }
 		}
 	};
 	let local = known(&state, id)?;

@@ -200,6 +200,9 @@ impl Chain {
 						reason: match e.failure {
 							ProvisioningFailure::Reported { reason } => text(&reason.0),
 							ProvisioningFailure::TimedOut => "timed out".into(),
+							ProvisioningFailure::Declined { reason } => {
+								format!("declined: {}", text(&reason.0))
+							}
 						},
 					})
 				}
@@ -348,6 +351,10 @@ impl Chain {
 			ReportStatus::Failed { reason } => SubscriptionCall::report_deployment {
 				id,
 				report: DeploymentReport::Failed { reason: bounded(reason, 256) },
+			},
+			ReportStatus::Declined { reason } => SubscriptionCall::report_deployment {
+				id,
+				report: DeploymentReport::Declined { reason: bounded(reason, 256) },
 			},
 			ReportStatus::Cancel { reason } => {
 				SubscriptionCall::cancel_by_provider { id, reason: bounded(reason, 256) }

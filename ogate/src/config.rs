@@ -99,6 +99,12 @@ pub struct Config {
 	/// Acknowledged and delivered tasks, finalized reports and ended deployments are kept for
 	/// this many finalized blocks (14,400: a day of 6 s blocks), then pruned.
 	pub retention_blocks: u32,
+	/// An awarded descriptor that no content source has for this many seconds is declined as
+	/// not retrievable (180 s; the chain's provisioning deadline is 100 relay blocks, 600 s).
+	/// Declining is not slashed; letting the deadline pass is, and the slash would go to
+	/// whoever subscribed with a CID that names nothing. Keep it well inside the deadline: a
+	/// `--dev` node advances the relay clock every block, so there the deadline is 100 blocks.
+	pub descriptor_wait_s: u64,
 	/// Development mode: the well-known development keys and tokens are allowed. Without it,
 	/// OGate refuses to start with any of them (see [`Config::check_production`]).
 	pub dev: bool,
@@ -126,6 +132,7 @@ impl Default for Config {
 			start_block: None,
 			stall_timeout_s: 120,
 			retention_blocks: 14_400,
+			descriptor_wait_s: 180,
 			dev: false,
 		}
 	}
@@ -378,6 +385,9 @@ impl Config {
 		}
 		if self.retention_blocks < 100 {
 			return Err(ConfigError::Invalid("retention_blocks must be at least 100".into()));
+		}
+		if self.descriptor_wait_s == 0 {
+			return Err(ConfigError::Invalid("descriptor_wait_s must be at least 1".into()));
 		}
 		if self.stall_timeout_s < 5 {
 			return Err(ConfigError::Invalid("stall_timeout_s must be at least 5".into()));

@@ -348,7 +348,11 @@ const MAX_RETRY: Duration = Duration::from_secs(300);
 ///
 /// Up to [`VERIFY_CONCURRENCY`] descriptors are fetched at once, so one slow or missing CID
 /// holds up no other. A descriptor that no source has yet (or only with other bytes) is tried
-/// again with backoff, 5 s doubling to 5 min, until it appears or the award ends.
+/// again with backoff, 5 s doubling, until it appears; after `descriptor_wait` it is declined as
+/// not retrievable, well before the chain's provisioning deadline, which would slash the
+/// provider for the benefit of whoever named a CID with nothing behind it. An invalid
+/// descriptor is declined at once. A restart forgets how long a CID has been missing, and
+/// waits again.
 pub struct Verifier {
 	/// The store.
 	pub store: Arc<Store>,
@@ -369,8 +373,13 @@ pub struct Verifier {
 	/// Schema CIDs by deployment type. A type's schema never changes and a type id is never
 	/// reused, so one chain read per type serves every later award.
 	pub schemas: std::sync::Mutex<std::collections::HashMap<u32, String>>,
-	/// Awards whose descriptor was not found: how often, and when to try again.
-	pub retries: std::sync::Mutex<std::collections::HashMap<u64, (u32, std::time::Instant)>>,
+	/// Awards whose descriptor was not found: how often, when to try again, and since when it
+	/// has been missing.
+	pub retries: std::sync::Mutex<
+		std::collections::HashMap<u64, (u32, std::time::Instant, std::time::Instant)>,
+	>,
+	/// How long a descriptor may be missing before it is declined.
+	pub descriptor_wait: Duration,
 }
 
 impl Verifier {
@@ -412,18 +421,29 @@ impl Verifier {
 		retries.retain(|id, _| waiting.iter().any(|d| d.subscription == *id));
 		waiting
 			.iter()
-			.filter(|d| retries.get(&d.subscription).is_none_or(|(_, at)| now >= *at))
+			.filter(|d| retries.get(&d.subscription).is_none_or(|(_, at, _)| now >= *at))
 			.cloned()
 			.collect()
 	}
 
-	/// Schedules the next fetch of an award whose descriptor was not found.
-	fn retry_later(&self, subscription: u64) {
-		if let Ok(mut retries) = self.retries.lock() {
-			let attempts = retries.get(&subscription).map_or(0, |(n, _)| *n);
-			let wait = FIRST_RETRY.saturating_mul(1 << attempts.min(10)).min(MAX_RETRY);
-			retries.insert(subscription, (attempts + 1, std::time::Instant::now() + wait));
+	/// Schedules the next fetch of an award whose descriptor was not found, or says why it is
+	/// declined when it has been missing for `descriptor_wait`.
+	fn retry_later(&self, subscription: u64, what: &str) -> Option<String> {
+		let Ok(mut retries) = self.retries.lock() else { return None };
+		let now = std::time::Instant::now();
+		let (attempts, since) = retries.get(&subscription).map_or((0, now), |(n, _, s)| (*n, *s));
+		if now.duration_since(since) >= self.descriptor_wait {
+			retries.remove(&subscription);
+			return Some(format!(
+				"descriptor not retrievable for {} s: {what}",
+				self.descriptor_wait.as_secs()
+			));
 		}
+		let wait = FIRST_RETRY.saturating_mul(1 << attempts.min(10)).min(MAX_RETRY);
+		// Never wait past the moment it would be declined.
+		let wait = wait.min(self.descriptor_wait.saturating_sub(now.duration_since(since)));
+		retries.insert(subscription, (attempts + 1, now + wait, since));
+		None
 	}
 
 	async fn step(&self) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
@@ -451,7 +471,7 @@ impl Verifier {
 				let _permit = permits.acquire_owned().await;
 				use crate::descriptor::DescriptorError;
 				let outcome = match schema {
-					None => Err(Some("the deployment type no longer exists".to_string())),
+					None => Err(Ok("the deployment type no longer exists".to_string())),
 					Some(schema) => {
 						match content.verified_descriptor(&dep.descriptor_cid, &schema).await {
 							Ok(descriptor) => Ok(descriptor),
@@ -460,11 +480,11 @@ impl Verifier {
 								tracing::info!(
 									subscription = dep.subscription,
 									what,
-									"descriptor not found yet; retrying later"
+									"descriptor not found yet"
 								);
-								Err(None)
+								Err(Err(what))
 							}
-							Err(e) => Err(Some(e.to_string())),
+							Err(e) => Err(Ok(e.to_string())),
 						}
 					}
 				};
@@ -474,9 +494,15 @@ impl Verifier {
 		let mut outcomes = Vec::new();
 		while let Some(done) = checks.join_next().await {
 			match done? {
-				(subscription, Err(None)) => self.retry_later(subscription),
+				// Not found: fetched again later, or declined once it has been missing too long.
+				(subscription, Err(Err(what))) => {
+					if let Some(reason) = self.retry_later(subscription, &what) {
+						tracing::warn!(subscription, reason, "descriptor declined");
+						outcomes.push((subscription, Err(reason)));
+					}
+				}
 				(subscription, Ok(descriptor)) => outcomes.push((subscription, Ok(descriptor))),
-				(subscription, Err(Some(reason))) => outcomes.push((subscription, Err(reason))),
+				(subscription, Err(Ok(reason))) => outcomes.push((subscription, Err(reason))),
 			}
 		}
 		let verified = outcomes.len();

@@ -133,6 +133,7 @@ pub async fn run(config: Config, shutdown: broadcast::Sender<()>) -> anyhow::Res
 		metrics: metrics.clone(),
 		schemas: Default::default(),
 		retries: Default::default(),
+		descriptor_wait: std::time::Duration::from_secs(config.descriptor_wait_s),
 	};
 	let reporter = reporter::Reporter {
 		store: store.clone(),

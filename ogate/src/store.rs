@@ -234,9 +234,15 @@ pub enum ReportStatus {
 		/// Where the subscriber reaches it.
 		endpoint: String,
 	},
-	/// Provisioning failed.
+	/// Provisioning failed on the provider's side: slashed on chain (`FailureSlash`).
 	Failed {
 		/// Why.
+		reason: String,
+	},
+	/// The descriptor is invalid (it breaks its schema, cannot be fetched, or cannot run as
+	/// written): declined, which the chain records but does not slash.
+	Declined {
+		/// What is wrong with the descriptor.
 		reason: String,
 	},
 	/// The provider ends the deployment (`cancel_by_provider`).
@@ -254,7 +260,9 @@ impl ReportStatus {
 	pub fn kind(&self) -> &'static str {
 		match self {
 			ReportStatus::Running { .. } => "running",
-			ReportStatus::Failed { .. } => "failed",
+			// One way or the other, a provisioning ends once: a failure and a decline exclude
+			// each other.
+			ReportStatus::Failed { .. } | ReportStatus::Declined { .. } => "failed",
 			ReportStatus::Cancel { .. } => "cancel",
 			ReportStatus::Claim => "claim",
 		}
@@ -560,9 +568,10 @@ impl Store {
 						dep.phase = Phase::Provisioning;
 					}
 					Err(reason) => {
+						// The descriptor is at fault, not the provider: declined, not failed.
 						let report = Report {
 							subscription,
-							status: ReportStatus::Failed { reason: reason.clone() },
+							status: ReportStatus::Declined { reason: reason.clone() },
 							state: ReportState::Queued,
 						};
 						reports.insert((subscription, "failed"), put(&report).as_slice())?;
@@ -1216,7 +1225,7 @@ mod tests {
 		assert_eq!((applied.tasks, applied.reports), (0, 1));
 		let reports = store.reports(true).unwrap();
 		assert_eq!(reports.len(), 1);
-		assert_eq!(reports[0].status, ReportStatus::Failed { reason: "hash mismatch".into() });
+		assert_eq!(reports[0].status, ReportStatus::Declined { reason: "hash mismatch".into() });
 		assert_eq!(store.deployment(7).unwrap().unwrap().phase, Phase::Failed);
 	}
 

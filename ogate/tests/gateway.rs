@@ -1,6 +1,6 @@
 //! OGate against a real `dinfra-node --dev`: awards reach a reactor's webhook, the reactor's
-//! reports reach the chain, terminations become deprovision tasks, invalid descriptors are
-//! reported failed, and bad input is refused.
+//! reports reach the chain, terminations become deprovision tasks, invalid or missing
+//! descriptors are declined (never slashed), and bad input is refused.
 //!
 //! Bob is the provider. Dave's key is his gateway's operator: a `DinfraOperator` proxy, which
 //! can report and claim for Bob and nothing else. Charlie subscribes.
@@ -8,6 +8,7 @@
 mod support;
 
 use dinfra_devnet::{find_event, submit, PATIENCE};
+use dinfra_ogate::descriptor::raw_cid;
 use dinfra_ogate::{
 	chain::dinfra,
 	task::{Action, Task},
@@ -76,32 +77,59 @@ async fn an_award_reaches_the_reactor_its_report_reaches_the_chain_and_a_termina
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_descriptor_that_breaks_its_schema_is_reported_failed_and_never_handed_out() {
+async fn a_descriptor_that_breaks_its_schema_is_declined_unslashed_and_never_handed_out() {
 	let net = Network::start("invalid").await;
 	let reactor = Reactor::start(false).await;
 	let gate = net.start_gate(&[&reactor], None).await;
 	net.provide().await;
 
 	let (id, subscribed) = net.subscribe(&json!({"image": "windows-95"})).await;
-	let (_, failed) = find_event::<dinfra::dinfra_subscription::events::DeploymentFailed>(
-		&net.api,
-		subscribed,
-		600,
-		|e| e.id == id,
-	)
-	.await;
-	let dinfra::runtime_types::pallet_dinfra_subscription::types::ProvisioningFailure::Reported {
-		reason,
-	} = failed.failure
-	else {
-		panic!("not a reported failure")
-	};
-	let reason = String::from_utf8(reason.0).unwrap();
+	let reason = declined(&net, id, subscribed).await;
 	assert!(reason.starts_with("descriptor does not match the schema"), "{reason}");
 	let descriptor = gate.get(&format!("/v1/deployments/{id}/descriptor")).await;
 	assert_eq!(descriptor.status(), 409);
 	tokio::time::sleep(Duration::from_millis(500)).await;
 	assert!(reactor.tasks().iter().all(|t| t.action.name() != "provision"));
+}
+
+/// A subscriber who names a CID with nothing behind it must not be able to farm the timeout
+/// slash: OGate declines the award after `descriptor_wait_s`, well before the deadline.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_descriptor_no_source_has_is_declined_before_the_deadline() {
+	let net = Network::start("missing").await;
+	let reactor = Reactor::start(false).await;
+	let mut config = net.gate_config(&[&reactor], None);
+	config.descriptor_wait_s = 3;
+	let _gate = Gate::start(config).await;
+	net.provide().await;
+
+	let missing = raw_cid(b"{\"image\": \"nowhere\"}");
+	let (id, subscribed) = net.subscribe_cid(&missing, PRICE * 1_200).await;
+	let reason = declined(&net, id, subscribed).await;
+	assert!(reason.starts_with("descriptor not retrievable for 3 s"), "{reason}");
+	assert!(reactor.tasks().iter().all(|t| t.action.name() != "provision"));
+}
+
+/// Waits for the provider's decline of `id`, checks that nothing was slashed for it, and
+/// returns its reason.
+async fn declined(net: &Network, id: u64, subscribed: u64) -> String {
+	let (at, failed) = find_event::<dinfra::dinfra_subscription::events::DeploymentFailed>(
+		&net.api,
+		subscribed,
+		900,
+		|e| e.id == id,
+	)
+	.await;
+	let dinfra::runtime_types::pallet_dinfra_subscription::types::ProvisioningFailure::Declined {
+		reason,
+	} = failed.failure
+	else {
+		panic!("not a decline: {:?}", failed.failure)
+	};
+	let events = at.events().fetch().await.expect("events");
+	let slashed = events.find::<dinfra::dinfra_provider::events::Slashed>().count();
+	assert_eq!(slashed, 0, "a decline is not slashed");
+	String::from_utf8(reason.0).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]

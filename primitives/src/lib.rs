@@ -15,4 +15,7 @@ pub mod cid;
 pub mod market;
 pub mod runtime_api;
 
-pub use market::{AwardAttempt, AwardTarget, Awarded, DeploymentTypeId, Market, MarketError};
+pub use market::{
+	AwardAttempt, AwardTarget, Awarded, DeploymentTypeId, Fault, Market, MarketError, Outcome,
+	TrackRecord,
+};

@@ -92,6 +92,105 @@ pub enum MarketError {
 	NoEligibleOffering,
 }
 
+/// A provider's fault that the market answers with a slash of the provider's collateral, paid to
+/// the subscriber it let down.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub enum Fault {
+	/// The provider let the provisioning deadline pass without a report. The deadline counts
+	/// only the time in which the parachain advanced, so a chain stall is nobody's fault.
+	ProvisionTimeout,
+	/// The provider reported that it could not provision a valid descriptor.
+	ProvisioningFailed,
+	/// The provider cancelled a deployment before its minimum service period was over (one
+	/// still provisioning, or one running for less than the period).
+	EarlyCancel,
+}
+
+/// What became of a deployment awarded to a provider, for its track record.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub enum Outcome {
+	/// The provider reported the deployment running, `provisioning_blocks` after the award
+	/// (relay-chain blocks).
+	Running {
+		/// Relay-chain blocks from the award to the report.
+		provisioning_blocks: u32,
+	},
+	/// The provider declined the descriptor as invalid (it does not follow its schema, cannot be
+	/// fetched, or cannot run as written). Not slashed, and not a strike: a subscriber can write
+	/// an invalid descriptor on purpose, and must not be able to hurt a provider with it.
+	Declined,
+	/// The provider cancelled a deployment after its minimum service period. Not slashed.
+	Cancelled,
+	/// A fault, slashed.
+	Fault(Fault),
+}
+
+/// A provider's track record, kept on chain so that a wallet can show it without indexing
+/// events. Counts are over the provider's current registration: unregistering forgets it, and a
+/// new registration starts with an empty record, which clients should read as "unknown".
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+)]
+pub struct TrackRecord<Balance, BlockNumber> {
+	/// Deployments awarded to the provider.
+	pub awards: u32,
+	/// Deployments the provider reported running.
+	pub running: u32,
+	/// The relay-chain blocks from award to running, summed over `running` deployments: the
+	/// mean time to provision is `provisioning_blocks / running`.
+	pub provisioning_blocks: u64,
+	/// Provisioning deadlines the provider let pass without a report.
+	pub timeouts: u32,
+	/// Provisionings the provider reported failed.
+	pub failures: u32,
+	/// Descriptors the provider declined as invalid.
+	pub declines: u32,
+	/// Deployments the provider cancelled, early or not.
+	pub cancellations: u32,
+	/// Everything slashed from the provider's collateral and paid to subscribers, in the
+	/// currency's smallest unit.
+	pub slashed: Balance,
+	/// Faults since the provider's last probation or since its recent successes paid them off:
+	/// each fault adds one, each deployment reported running takes one away. At the market's
+	/// strike limit the provider goes on probation.
+	pub strikes: u32,
+	/// While the relay chain is below this block, the provider is on probation: it gets no awards
+	/// for `Any` or preferred-list targets, only from subscribers who name it.
+	pub probation_until: Option<BlockNumber>,
+}
+
 impl From<MarketError> for DispatchError {
 	fn from(e: MarketError) -> Self {
 		DispatchError::Other(match e {
@@ -127,6 +226,19 @@ pub trait Market<AccountId: Clone + PartialEq + Eq + core::fmt::Debug, Balance> 
 
 	/// Gives back the unit of capacity that an award to `provider` took.
 	fn release(provider: &AccountId, deployment_type: DeploymentTypeId);
+
+	/// Records what became of a deployment of `deployment_type` awarded to `provider`, and for
+	/// a [`Fault`] slashes the provider's collateral for that type and pays it to `subscriber`.
+	/// Returns what was paid. Call it before [`Market::release`] of the same deployment.
+	fn record_outcome(
+		provider: &AccountId,
+		deployment_type: DeploymentTypeId,
+		outcome: Outcome,
+		subscriber: &AccountId,
+	) -> Balance;
+
+	/// The worst-case weight of one [`Market::record_outcome`] call (a slash).
+	fn record_outcome_weight() -> Weight;
 
 	/// The worst-case weight of one [`Market::award`] call: check that it fits before trying,
 	/// then charge the attempt's own weight.

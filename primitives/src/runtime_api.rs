@@ -3,7 +3,7 @@
 //! polkadot.js reaches it as `api.call.dinfraApi.*`, subxt as a runtime API call, and both through
 //! the `state_call` RPC.
 
-use crate::DeploymentTypeId;
+use crate::{DeploymentTypeId, TrackRecord};
 use alloc::vec::Vec;
 use codec::{Codec, Decode, Encode};
 use polkadot_sdk::sp_api;
@@ -20,9 +20,9 @@ pub enum QuoteTarget<AccountId> {
 	Preferred(Vec<AccountId>),
 }
 
-/// An offering that could take a new subscription now.
+/// An offering that could take a new subscription now, with what stands behind it.
 #[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
-pub struct Quote<AccountId, Balance> {
+pub struct Quote<AccountId, Balance, BlockNumber> {
 	/// The provider.
 	pub provider: AccountId,
 	/// Its price per block for new awards.
@@ -31,6 +31,11 @@ pub struct Quote<AccountId, Balance> {
 	pub capacity: u32,
 	/// How many more deployments it can take.
 	pub free_capacity: u32,
+	/// The collateral held for the offering, in the currency's smallest unit: what the provider
+	/// answers for its capacity with. A fault is slashed from it and paid to the subscriber.
+	pub collateral: Balance,
+	/// The provider's track record.
+	pub record: TrackRecord<Balance, BlockNumber>,
 }
 
 /// Where a subscription is in its life.
@@ -56,6 +61,11 @@ pub struct SubscriptionView<AccountId, Balance, BlockNumber> {
 	pub descriptor_cid: Vec<u8>,
 	/// Where it is in its life.
 	pub phase: SubscriptionPhase,
+	/// The relay-chain block at which it entered `phase`: queued (or re-queued after a failed
+	/// provider), awarded, or first reported running.
+	pub phase_since: BlockNumber,
+	/// The providers that failed or declined it so far, in order; none of them is asked again.
+	pub failed_providers: Vec<AccountId>,
 	/// The provider, once awarded.
 	pub provider: Option<AccountId>,
 	/// The price per block agreed at the award.
@@ -86,7 +96,10 @@ sp_api::decl_runtime_apis! {
 		fn quote(
 			deployment_type: DeploymentTypeId,
 			target: QuoteTarget<AccountId>,
-		) -> Vec<Quote<AccountId, Balance>>;
+		) -> Vec<Quote<AccountId, Balance, BlockNumber>>;
+
+		/// A registered provider's track record; `None` for an account that is not a provider.
+		fn provider_record(provider: AccountId) -> Option<TrackRecord<Balance, BlockNumber>>;
 
 		/// A live subscription, settled to now.
 		fn subscription(id: u64) -> Option<SubscriptionView<AccountId, Balance, BlockNumber>>;

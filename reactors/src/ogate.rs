@@ -201,6 +201,11 @@ impl Ogate {
 		self.status(subscription, json!({ "status": "failed", "reason": clip(reason) })).await
 	}
 
+	/// Declines the deployment: its descriptor cannot run as written. Not slashed on chain.
+	pub async fn declined(&self, subscription: u64, reason: &str) -> Result<(), OgateError> {
+		self.status(subscription, json!({ "status": "declined", "reason": clip(reason) })).await
+	}
+
 	async fn status(&self, subscription: u64, body: Value) -> Result<(), OgateError> {
 		let url = format!("{}/v1/deployments/{subscription}/status", self.base);
 		self.send::<Value>("a status report", self.http.post(url).json(&body)).await.map(|_| ())

@@ -173,6 +173,10 @@ impl<D: Driver> Reactor<D> {
 				tracing::warn!(subscription = spec.subscription, reason, "provisioning failed");
 				settled(self.ogate.failed(spec.subscription, &reason).await)
 			}
+			Err(DriverError::Invalid(reason)) => {
+				tracing::warn!(subscription = spec.subscription, reason, "descriptor declined");
+				settled(self.ogate.declined(spec.subscription, &reason).await)
+			}
 			Err(e @ DriverError::Unavailable(_)) => Err(e.into()),
 		}
 	}

@@ -226,7 +226,7 @@ async fn restore<D: Driver>(
 				done.restored.push(subscription);
 			}
 		}
-		("running", Err(DriverError::Refused(reason))) => {
+		("running", Err(DriverError::Refused(reason) | DriverError::Invalid(reason))) => {
 			tracing::error!(
 				subscription,
 				reason,
@@ -238,6 +238,9 @@ async fn restore<D: Driver>(
 		}
 		(_, Err(DriverError::Refused(reason))) => {
 			reactor.ogate.failed(subscription, &reason).await.or_else(ignore_conflict)?;
+		}
+		(_, Err(DriverError::Invalid(reason))) => {
+			reactor.ogate.declined(subscription, &reason).await.or_else(ignore_conflict)?;
 		}
 		// Unavailable for now: the next pass tries again; the others go on.
 		(_, Err(e)) => return Err(e.into()),

@@ -231,7 +231,8 @@ async fn cloudstack_errors_and_failed_jobs_become_clear_reasons() {
 		))
 	);
 
-	// A type or image the provider has no placement for: refused before any VM is made.
+	// An image the provider does not offer: declined (the descriptor's fault, not slashed),
+	// before any VM is made.
 	let (mock, driver) = start(vec![
 		step("listVirtualMachines", "listVirtualMachines_none"),
 		step("listVirtualMachines", "listVirtualMachines_none"),
@@ -240,7 +241,7 @@ async fn cloudstack_errors_and_failed_jobs_become_clear_reasons() {
 	let ubuntu = Spec { descriptor: json!({ "image": "ubuntu-24.04" }), ..vm_small(42) };
 	assert_eq!(
 		driver.provision(&ubuntu).await,
-		Err(DriverError::Refused(
+		Err(DriverError::Invalid(
 			"this provider offers no template for image \"ubuntu-24.04\"".into()
 		))
 	);

@@ -226,8 +226,14 @@ impl_runtime_apis! {
 		fn quote(
 			deployment_type: DeploymentTypeId,
 			target: QuoteTarget<AccountId>,
-		) -> Vec<Quote<AccountId, Balance>> {
+		) -> Vec<Quote<AccountId, Balance, RelayBlockNumber>> {
 			DinfraProvider::quote(deployment_type, target)
+		}
+
+		fn provider_record(
+			provider: AccountId,
+		) -> Option<dinfra_primitives::TrackRecord<Balance, RelayBlockNumber>> {
+			pallet_dinfra_provider::TrackRecords::<Runtime>::get(provider)
 		}
 
 		fn subscription(id: u64) -> Option<SubscriptionView<AccountId, Balance, RelayBlockNumber>> {

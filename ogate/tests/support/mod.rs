@@ -135,6 +135,12 @@ impl Network {
 		let bytes = descriptor.to_string();
 		let cid = raw_cid(bytes.as_bytes());
 		std::fs::write(self.content.path().join(&cid), bytes).unwrap();
+		self.subscribe_cid(&cid, funding).await
+	}
+
+	/// Subscribes as Charlie to the descriptor named `cid`, published or not.
+	pub async fn subscribe_cid(&self, cid: &str, funding: u128) -> (u64, u64) {
+		let cid = cid.to_string();
 		let call = dinfra::transactions().dinfra_subscription().subscribe(
 			0,
 			BoundedVec(cid.into_bytes()),

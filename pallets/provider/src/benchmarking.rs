@@ -3,7 +3,7 @@
 use super::*;
 use crate::Pallet as DinfraProvider;
 use alloc::{format, vec::Vec};
-use dinfra_primitives::{AwardTarget, Market};
+use dinfra_primitives::{AwardTarget, Fault, Market, Outcome};
 use frame_support::{
 	traits::{
 		fungible::{Inspect, Mutate},
@@ -24,6 +24,9 @@ fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	let needed = T::DeploymentTypeDeposit::get()
 		.saturating_add(T::ProviderBond::get())
 		.saturating_add(T::OfferingDeposit::get().saturating_mul(offerings))
+		.saturating_add(
+			T::CollateralPerUnit::get().saturating_mul(offerings).saturating_mul(10u32.into()),
+		)
 		.saturating_mul(2u32.into())
 		.saturating_add(T::Currency::minimum_balance());
 	T::Currency::set_balance(&who, needed);
@@ -241,6 +244,37 @@ mod benchmarks {
 		}
 
 		assert_eq!(Offerings::<T>::get(&who, id).expect("offered").in_use, 0);
+	}
+
+	/// The worst case of `Market::record_outcome`: a timeout, slashed and paid to the
+	/// subscriber, that also puts the provider on probation.
+	#[benchmark]
+	fn record_outcome() {
+		let id = new_type::<T>(0);
+		let who = new_provider::<T>(0);
+		new_offering::<T>(&who, id, 10);
+		let subscriber = funded::<T>("subscriber", 0);
+		TrackRecords::<T>::mutate(&who, |record| {
+			if let Some(record) = record {
+				record.strikes = T::StrikeLimit::get().saturating_sub(1);
+			}
+		});
+		let paid;
+
+		#[block]
+		{
+			paid = DinfraProvider::<T>::record_outcome(
+				&who,
+				id,
+				Outcome::Fault(Fault::ProvisionTimeout),
+				&subscriber,
+			);
+		}
+
+		let record = TrackRecords::<T>::get(&who).expect("registered");
+		assert_eq!(record.timeouts, 1);
+		assert_eq!(record.slashed, paid);
+		assert!(record.probation_until.is_some());
 	}
 
 	impl_benchmark_test_suite!(DinfraProvider, crate::mock::new_test_ext(), crate::mock::Test);

@@ -82,6 +82,7 @@ impl<T: Config> Pallet<T> {
 			&who,
 			Provider { metadata, bond, offerings: 0, active_deployments: 0 },
 		);
+		TrackRecords::<T>::insert(&who, TrackRecordOf::<T>::default());
 		Self::deposit_event(Event::ProviderRegistered { provider: who, bond });
 		Ok(())
 	}
@@ -119,6 +120,7 @@ impl<T: Config> Pallet<T> {
 			Precision::BestEffort,
 		)?);
 		Providers::<T>::remove(&who);
+		TrackRecords::<T>::remove(&who);
 		Self::deposit_event(Event::ProviderUnregistered {
 			provider: who,
 			offerings_removed: removed,
@@ -147,7 +149,9 @@ impl<T: Config> Pallet<T> {
 		let mut listed = OfferingsByType::<T>::get(deployment_type);
 		listed.try_push(who.clone()).map_err(|_| Error::<T>::TooManyOfferingsForType)?;
 		let deposit = T::OfferingDeposit::get();
+		let collateral = Self::required_collateral(capacity);
 		T::Currency::hold(&HoldReason::OfferingDeposit.into(), &who, deposit)?;
+		Self::hold_collateral(&who, collateral)?;
 
 		provider.offerings = provider.offerings.saturating_add(1);
 		Providers::<T>::insert(&who, provider);
@@ -155,13 +159,22 @@ impl<T: Config> Pallet<T> {
 		Offerings::<T>::insert(
 			&who,
 			deployment_type,
-			Offering { capacity, in_use: 0, price_per_block, deposit, open: true, description },
+			Offering {
+				capacity,
+				in_use: 0,
+				price_per_block,
+				deposit,
+				collateral,
+				open: true,
+				description,
+			},
 		);
 		Self::deposit_event(Event::OfferingCreated {
 			provider: who,
 			deployment_type,
 			capacity,
 			price_per_block,
+			collateral,
 		});
 		Ok(())
 	}
@@ -174,9 +187,17 @@ impl<T: Config> Pallet<T> {
 		description: OfferingDescription<T>,
 	) -> DispatchResult {
 		ensure!(capacity > 0, Error::<T>::ZeroCapacity);
+		let collateral = Self::required_collateral(capacity);
 		Offerings::<T>::try_mutate(&who, deployment_type, |offering| {
 			let offering = offering.as_mut().ok_or(Error::<T>::UnknownOffering)?;
 			ensure!(capacity >= offering.in_use, Error::<T>::CapacityBelowInUse);
+			// The last fallible step: a refused hold leaves the offering as it was.
+			if collateral > offering.collateral {
+				Self::hold_collateral(&who, collateral.saturating_sub(offering.collateral))?;
+			} else {
+				Self::release_collateral(&who, offering.collateral.saturating_sub(collateral))?;
+			}
+			offering.collateral = collateral;
 			offering.capacity = capacity;
 			offering.price_per_block = price_per_block;
 			offering.description = description;
@@ -187,6 +208,7 @@ impl<T: Config> Pallet<T> {
 			deployment_type,
 			capacity,
 			price_per_block,
+			collateral,
 		});
 		Ok(())
 	}
@@ -240,16 +262,43 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Returns an offering's deposit and collateral, and says how much that was.
 	fn release_offering_deposit(
 		who: &T::AccountId,
 		offering: &OfferingOf<T>,
 	) -> Result<BalanceOf<T>, DispatchError> {
-		T::Currency::release(
+		let deposit = T::Currency::release(
 			&HoldReason::OfferingDeposit.into(),
 			who,
 			offering.deposit,
 			Precision::BestEffort,
-		)
+		)?;
+		let collateral = Self::release_collateral(who, offering.collateral)?;
+		Ok(deposit.saturating_add(collateral))
+	}
+
+	/// The collateral an offering of `capacity` units needs: `capacity × CollateralPerUnit`.
+	pub fn required_collateral(capacity: u32) -> BalanceOf<T> {
+		T::CollateralPerUnit::get().saturating_mul(capacity.into())
+	}
+
+	/// Holds `amount` of collateral from `who`; nothing to hold is a no-op.
+	fn hold_collateral(who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+		if amount.is_zero() {
+			return Ok(());
+		}
+		T::Currency::hold(&HoldReason::OfferingCollateral.into(), who, amount)
+	}
+
+	/// Releases `amount` of collateral held from `who`.
+	fn release_collateral(
+		who: &T::AccountId,
+		amount: BalanceOf<T>,
+	) -> Result<BalanceOf<T>, DispatchError> {
+		if amount.is_zero() {
+			return Ok(amount);
+		}
+		T::Currency::release(&HoldReason::OfferingCollateral.into(), who, amount, Precision::Exact)
 	}
 
 	/// Takes `who` off the list of providers of `deployment_type`, and forgets a retired type once

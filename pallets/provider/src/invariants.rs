@@ -14,13 +14,15 @@ use sp_runtime::{
 impl<T: Config> Pallet<T> {
 	/// Checks that capacity in use is within capacity and adds up on every provider, that the
 	/// per-type lists match the offerings, that names index exactly the types that are not
-	/// retired, and that the funds held under each [`HoldReason`] equal the deposits and bonds
-	/// the records say were taken.
+	/// retired, that every provider has a track record and every record a provider, that no
+	/// offering holds more collateral than its capacity needs, and that the funds held under each
+	/// [`HoldReason`] equal the deposits, bonds and collateral the records say were taken.
 	pub fn do_try_state() -> Result<(), TryRuntimeError> {
 		// What each account should have on hold, per reason, from the records.
 		let mut type_deposits = Held::<T>::new();
 		let mut bonds = Held::<T>::new();
 		let mut offering_deposits = Held::<T>::new();
+		let mut collateral = Held::<T>::new();
 
 		let mut offerings_by_provider: BTreeMap<T::AccountId, (u32, u32)> = BTreeMap::new();
 		for (provider, deployment_type, offering) in Offerings::<T>::iter() {
@@ -42,6 +44,11 @@ impl<T: Config> Pallet<T> {
 			counts.0 = counts.0.saturating_add(1);
 			counts.1 = counts.1.saturating_add(offering.in_use);
 			add::<T>(&mut offering_deposits, &provider, offering.deposit);
+			ensure!(
+				offering.collateral <= Self::required_collateral(offering.capacity),
+				"an offering holds more collateral than its capacity needs"
+			);
+			add::<T>(&mut collateral, &provider, offering.collateral);
 		}
 
 		for (provider, record) in Providers::<T>::iter() {
@@ -57,6 +64,10 @@ impl<T: Config> Pallet<T> {
 				"a provider has too many offerings"
 			);
 			add::<T>(&mut bonds, &provider, record.bond);
+			ensure!(TrackRecords::<T>::contains_key(&provider), "a provider has no track record");
+		}
+		for provider in TrackRecords::<T>::iter_keys() {
+			ensure!(Providers::<T>::contains_key(&provider), "a track record has no provider");
 		}
 
 		for (deployment_type, listed) in OfferingsByType::<T>::iter() {
@@ -99,6 +110,7 @@ impl<T: Config> Pallet<T> {
 			(HoldReason::DeploymentTypeDeposit, type_deposits),
 			(HoldReason::ProviderBond, bonds),
 			(HoldReason::OfferingDeposit, offering_deposits),
+			(HoldReason::OfferingCollateral, collateral),
 		] {
 			for (who, amount) in expected {
 				ensure!(

@@ -8,6 +8,25 @@
 //! - **Providers**: accounts that run infrastructure, registered against a bond.
 //! - **Offerings**: one per provider and deployment type, with a capacity, a price per block and
 //!   a description. Capacity in use is tracked exactly.
+//! - **Collateral behind capacity.** Each offering holds `CollateralPerUnit` for every unit of
+//!   capacity it declares (10 DINF a unit in the runtime). Raising the capacity holds more;
+//!   lowering it releases the excess, never below what the deployments in use need. Capacity
+//!   costs what it promises, so an award's share follows collateral: declaring a huge capacity
+//!   without the collateral behind it is refused.
+//! - **Slashing that compensates.** A provider that lets a provisioning deadline pass
+//!   (`TimeoutSlash` of a unit's collateral, all of it in the runtime), reports a failure
+//!   (`FailureSlash`, a fifth), or cancels a deployment early (`EarlyCancelSlash`, all of it) is
+//!   slashed from that offering's collateral, and the slash is paid to the subscriber it let
+//!   down, into its free balance, in the same block. A provider that declines a descriptor as
+//!   invalid is not slashed. An offering whose collateral fell below what its capacity needs
+//!   takes no new awards until the provider tops it up (`update_offering` with the same
+//!   capacity) or lowers its capacity.
+//! - **Track record.** Per provider: awards, deployments reported running, the time from award
+//!   to running, timeouts, failures, declines, cancellations and the amount slashed
+//!   ([`dinfra_primitives::TrackRecord`], `DinfraApi::provider_record`, and in each quote).
+//!   Each fault is a strike and each deployment reported running pays one off; at `StrikeLimit`
+//!   strikes (3) the provider is on probation for `Probation` relay-chain blocks (an hour): it
+//!   gets no awards for `Any` or preferred-list targets, only from subscribers who name it.
 //!
 //! It implements [`dinfra_primitives::Market`], through which the subscription pallet awards a
 //! deployment to the least loaded eligible offering and gives the capacity back when the
@@ -51,6 +70,7 @@ pub mod pallet {
 		traits::fungible::{Inspect, Mutate, MutateHold},
 	};
 	use frame_system::pallet_prelude::*;
+	use sp_runtime::{traits::BlockNumberProvider, Perbill};
 
 	/// The in-code storage version.
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
@@ -125,6 +145,47 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxPreferred: Get<u32>;
 
+		/// The clock of probations: the relay chain's block number in the runtime, the same clock
+		/// that bills subscriptions.
+		type BlockNumberProvider: BlockNumberProvider;
+
+		/// Collateral held from a provider for each unit of an offering's capacity, in the
+		/// currency's smallest unit.
+		///
+		/// A unit of capacity is a promise to run one deployment. The collateral is what the
+		/// provider answers for that promise with: faults are slashed from it and paid to the
+		/// subscribers they hurt. It also makes capacity cost what it claims, so that awards,
+		/// which go to the least loaded offering, follow collateral and not a declared number.
+		#[pallet::constant]
+		type CollateralPerUnit: Get<BalanceOf<Self>>;
+
+		/// The share of one unit's collateral slashed when a provider lets the provisioning
+		/// deadline pass without a report, paid to the subscriber.
+		#[pallet::constant]
+		type TimeoutSlash: Get<Perbill>;
+
+		/// The share of one unit's collateral slashed when a provider reports that it failed to
+		/// provision, paid to the subscriber. Below `TimeoutSlash`, so that reporting a failure at
+		/// once always costs a provider less than keeping the subscriber waiting.
+		#[pallet::constant]
+		type FailureSlash: Get<Perbill>;
+
+		/// The share of one unit's collateral slashed when a provider cancels a deployment that
+		/// is still provisioning or has run for less than the subscription pallet's minimum
+		/// service period, paid to the subscriber.
+		#[pallet::constant]
+		type EarlyCancelSlash: Get<Perbill>;
+
+		/// How many strikes (faults not yet paid off by deployments reported running) put a
+		/// provider on probation.
+		#[pallet::constant]
+		type StrikeLimit: Get<u32>;
+
+		/// How long a probation lasts, in blocks of `BlockNumberProvider` (relay-chain blocks in
+		/// the runtime). A provider on probation gets awards only from subscribers who name it.
+		#[pallet::constant]
+		type Probation: Get<ClockBlockOf<Self>>;
+
 		/// Weights of this pallet's calls and of the award, from its benchmarks.
 		type WeightInfo: WeightInfo;
 	}
@@ -138,6 +199,9 @@ pub mod pallet {
 		ProviderBond,
 		/// The deposit for one offering.
 		OfferingDeposit,
+		/// The collateral behind an offering's capacity: `CollateralPerUnit` per unit, slashed
+		/// for faults.
+		OfferingCollateral,
 	}
 
 	/// The id the next registered deployment type gets.
@@ -175,6 +239,12 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type OfferingsByType<T: Config> =
 		StorageMap<_, Twox64Concat, DeploymentTypeId, OfferingProviders<T>, ValueQuery>;
+
+	/// Each registered provider's track record: what became of the deployments awarded to it.
+	/// Created with the provider and removed with it.
+	#[pallet::storage]
+	pub type TrackRecords<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, TrackRecordOf<T>, OptionQuery>;
 
 	/// Events for providers, subscribers and gateways.
 	#[pallet::event]
@@ -233,6 +303,8 @@ pub mod pallet {
 			capacity: u32,
 			/// The price per block for new awards; zero is free.
 			price_per_block: BalanceOf<T>,
+			/// The collateral held for the capacity, in the currency's smallest unit.
+			collateral: BalanceOf<T>,
 		},
 		/// A provider changed an offering's capacity, price or description. A new price applies
 		/// to new awards only.
@@ -245,6 +317,8 @@ pub mod pallet {
 			capacity: u32,
 			/// The new price per block.
 			price_per_block: BalanceOf<T>,
+			/// The collateral now held for the capacity, in the currency's smallest unit.
+			collateral: BalanceOf<T>,
 		},
 		/// An offering stopped taking new awards; its deployments go on.
 		OfferingClosed {
@@ -266,8 +340,30 @@ pub mod pallet {
 			provider: T::AccountId,
 			/// The deployment type that was offered.
 			deployment_type: DeploymentTypeId,
-			/// The offering deposit returned.
+			/// The offering deposit and collateral returned.
 			deposit_returned: BalanceOf<T>,
+		},
+		/// A provider's collateral was slashed for a fault and paid to the subscriber it let
+		/// down.
+		Slashed {
+			/// The provider at fault.
+			provider: T::AccountId,
+			/// The offering whose collateral was slashed.
+			deployment_type: DeploymentTypeId,
+			/// What the provider did.
+			fault: Fault,
+			/// How much was paid, in the currency's smallest unit.
+			amount: BalanceOf<T>,
+			/// The subscriber who was paid.
+			to: T::AccountId,
+		},
+		/// A provider reached `StrikeLimit` strikes: until relay-chain block `until` it gets
+		/// awards only from subscribers who name it.
+		ProbationStarted {
+			/// The provider.
+			provider: T::AccountId,
+			/// The relay-chain block at which the probation ends.
+			until: ClockBlockOf<T>,
 		},
 	}
 
@@ -436,7 +532,8 @@ pub mod pallet {
 		/// Offer a deployment type: run up to `capacity` deployments of it at once, at
 		/// `price_per_block` each (zero means free). The offering is open at once.
 		///
-		/// `OfferingDeposit` is held from the provider until it removes the offering.
+		/// `OfferingDeposit` and `capacity × CollateralPerUnit` of collateral are held from the
+		/// provider until it removes the offering.
 		#[pallet::call_index(5)]
 		pub fn create_offering(
 			origin: OriginFor<T>,
@@ -451,8 +548,10 @@ pub mod pallet {
 
 		/// Change an offering's capacity, price and description.
 		///
-		/// The capacity can never drop below the deployments in use. The new price applies to
-		/// new awards; running deployments keep the price they were awarded at.
+		/// The capacity can never drop below the deployments in use. The collateral is brought to
+		/// `capacity × CollateralPerUnit`: more is held for a raise, and so is what slashes took
+		/// (the way to top up a slashed offering); the excess of a cut is released. The new price
+		/// applies to new awards; running deployments keep the price they were awarded at.
 		#[pallet::call_index(6)]
 		pub fn update_offering(
 			origin: OriginFor<T>,
@@ -485,7 +584,7 @@ pub mod pallet {
 			Self::do_set_offering_open(who, deployment_type, true)
 		}
 
-		/// Remove an offering that runs no deployments, and get its deposit back.
+		/// Remove an offering that runs no deployments, and get its deposit and collateral back.
 		#[pallet::call_index(9)]
 		pub fn remove_offering(
 			origin: OriginFor<T>,

@@ -9,7 +9,7 @@ use polkadot_sdk::{
 		traits::{fungible::InspectHold, ConstU32, Hooks},
 	},
 	frame_system,
-	sp_runtime::BuildStorage,
+	sp_runtime::{BuildStorage, Perbill},
 };
 
 pub type AccountId = u64;
@@ -42,11 +42,20 @@ pub const PROVIDER_BOND: Balance = 1_000;
 pub const OFFERING_DEPOSIT: Balance = 50;
 pub const MAX_OFFERINGS_PER_TYPE: u32 = 8;
 pub const MAX_OFFERINGS_PER_PROVIDER: u32 = 4;
+/// Collateral per unit of capacity.
+pub const COLLATERAL_PER_UNIT: Balance = 10;
+pub const STRIKE_LIMIT: u32 = 3;
+pub const PROBATION: u64 = 20;
 
 parameter_types! {
 	pub const DeploymentTypeDeposit: Balance = TYPE_DEPOSIT;
 	pub const ProviderBond: Balance = PROVIDER_BOND;
 	pub const OfferingDeposit: Balance = OFFERING_DEPOSIT;
+	pub const CollateralPerUnit: Balance = COLLATERAL_PER_UNIT;
+	pub const TimeoutSlash: Perbill = Perbill::from_percent(100);
+	pub const FailureSlash: Perbill = Perbill::from_percent(20);
+	pub const EarlyCancelSlash: Perbill = Perbill::from_percent(100);
+	pub const Probation: u64 = PROBATION;
 }
 
 impl pallet_dinfra_provider::Config for Test {
@@ -62,6 +71,13 @@ impl pallet_dinfra_provider::Config for Test {
 	type MaxOfferingsPerType = ConstU32<MAX_OFFERINGS_PER_TYPE>;
 	type MaxOfferingsPerProvider = ConstU32<MAX_OFFERINGS_PER_PROVIDER>;
 	type MaxPreferred = ConstU32<4>;
+	type BlockNumberProvider = System;
+	type CollateralPerUnit = CollateralPerUnit;
+	type TimeoutSlash = TimeoutSlash;
+	type FailureSlash = FailureSlash;
+	type EarlyCancelSlash = EarlyCancelSlash;
+	type StrikeLimit = ConstU32<STRIKE_LIMIT>;
+	type Probation = Probation;
 	type WeightInfo = crate::weights::SubstrateWeight<Test>;
 }
 

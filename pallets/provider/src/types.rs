@@ -5,10 +5,17 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use polkadot_sdk::{
 	frame_support::{pallet_prelude::*, traits::fungible::Inspect},
 	frame_system,
+	sp_runtime::traits::BlockNumberProvider,
 };
 use scale_info::TypeInfo;
 
-pub use dinfra_primitives::DeploymentTypeId;
+pub use dinfra_primitives::{DeploymentTypeId, Fault, Outcome, TrackRecord};
+
+/// A block number of the probation clock: the relay chain's, in the runtime.
+pub type ClockBlockOf<T> = <<T as Config>::BlockNumberProvider as BlockNumberProvider>::BlockNumber;
+
+/// A provider's track record in a runtime.
+pub type TrackRecordOf<T> = TrackRecord<BalanceOf<T>, ClockBlockOf<T>>;
 
 /// The balance type of the pallet's currency.
 pub type BalanceOf<T> =
@@ -94,6 +101,9 @@ pub struct Offering<Balance, Description> {
 	pub price_per_block: Balance,
 	/// The deposit held from the provider for this record.
 	pub deposit: Balance,
+	/// The collateral held from the provider for this offering: `capacity × CollateralPerUnit`
+	/// when it was last set, less what has been slashed since.
+	pub collateral: Balance,
 	/// Whether the offering takes new awards. Deployments already awarded go on either way.
 	pub open: bool,
 	/// What the provider says about this offering.
@@ -109,9 +119,14 @@ impl<Balance: PartialOrd, Description> Offering<Balance, Description> {
 		self.capacity.saturating_sub(self.in_use)
 	}
 
-	/// Whether a new deployment capped at `max_price` may be awarded to this offering.
-	pub fn takes_award(&self, max_price: &Balance) -> bool {
-		self.open && self.free_capacity() > 0 && self.price_per_block <= *max_price
+	/// Whether a new deployment capped at `max_price` may be awarded to this offering, whose
+	/// capacity needs `required` collateral: open, with free capacity, within the price, and
+	/// with all of its collateral in place (none slashed and not topped up).
+	pub fn takes_award(&self, max_price: &Balance, required: &Balance) -> bool {
+		self.open
+			&& self.free_capacity() > 0
+			&& self.price_per_block <= *max_price
+			&& self.collateral >= *required
 	}
 
 	/// Whether this offering is a better home for the next deployment than `other`: its load

@@ -33,6 +33,8 @@ pub trait WeightInfo {
 	/// An award that reads `n` offerings.
 	fn award(n: u32) -> Weight;
 	fn release() -> Weight;
+	/// A fault recorded and slashed: the worst case of `Market::record_outcome`.
+	fn record_outcome() -> Weight;
 }
 
 /// Weights for `pallet_dinfra_provider` using the Substrate node and recommended hardware.
@@ -109,18 +111,25 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `DinfraProvider::DeploymentTypes` (r:1 w:0), `OfferingsByType` (r:1 w:0),
-	/// `Offerings` (r:n w:1), `Providers` (r:1 w:1)
+	/// `Offerings` (r:n w:1), `TrackRecords` (r:n w:1), `Providers` (r:1 w:1)
 	fn award(n: u32) -> Weight {
-		Weight::from_parts(20_000_000, 11_000)
-			.saturating_add(Weight::from_parts(6_000_000, 3_000).saturating_mul(n.into()))
+		Weight::from_parts(22_000_000, 11_000)
+			.saturating_add(Weight::from_parts(9_000_000, 5_700).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `DinfraProvider::Offerings` (r:1 w:1), `Providers` (r:1 w:1)
 	fn release() -> Weight {
 		Weight::from_parts(20_000_000, 7_000)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+	/// Storage: `DinfraProvider::TrackRecords` (r:1 w:1), `Offerings` (r:1 w:1),
+	/// `Balances::Holds` (r:1 w:1), `System::Account` (r:2 w:2)
+	fn record_outcome() -> Weight {
+		Weight::from_parts(60_000_000, 12_000)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 }

@@ -318,7 +318,7 @@ mod benchmarks {
 		{
 			let now = DinfraSubscription::<T>::now();
 			let cursor = DueCursor::<T>::get().unwrap_or(now);
-			core::hint::black_box(DueCount::<T>::get(cursor));
+			core::hint::black_box(DueSpans::<T>::get(DinfraSubscription::<T>::due_span(cursor).0));
 			DueCursor::<T>::put(cursor);
 			Intake::<T>::put(Intake::<T>::get());
 		}
@@ -389,13 +389,13 @@ mod benchmarks {
 		)));
 	}
 
-	/// One look at an empty block of the due index.
+	/// One look at a span of the due index: its bitmap of blocks with entries.
 	#[benchmark]
 	fn due_probe() {
-		let cursor = DinfraSubscription::<T>::now();
+		let (span, _) = DinfraSubscription::<T>::due_span(DinfraSubscription::<T>::now());
 		#[block]
 		{
-			let _ = DueCount::<T>::get(cursor);
+			let _ = DueSpans::<T>::get(span);
 		}
 	}
 
@@ -420,6 +420,67 @@ mod benchmarks {
 		#[block]
 		{
 			DinfraSubscription::<T>::process_due(expires_at, &mut meter);
+		}
+
+		assert!(!Subscriptions::<T>::contains_key(id));
+	}
+
+	/// A `Failed` report on the last attempt, which ends the subscription: the worst case of
+	/// `report_deployment`.
+	#[benchmark]
+	fn report_failed_ending() {
+		let (ty, providers) = market::<T>();
+		let id = awarded::<T>(ty, &providers, 0);
+		let provider = provider_of::<T>(id);
+		// Earlier providers failed it already: this failure is its last.
+		Subscriptions::<T>::mutate(id, |sub| {
+			if let Some(sub) = sub {
+				for i in 1..T::MaxAwardAttempts::get() {
+					let _ = sub.failed_providers.try_push(account("failed", i, 0));
+				}
+			}
+		});
+		let reason = longest_reason::<T>();
+
+		#[extrinsic_call]
+		report_deployment(RawOrigin::Signed(provider), id, DeploymentReport::Failed { reason });
+
+		assert!(!Subscriptions::<T>::contains_key(id));
+	}
+
+	/// One queued subscription that finds no eligible offering (every price is above its cap):
+	/// its fee is burned and it is parked until its next try.
+	#[benchmark]
+	fn process_award_deferred() {
+		let (ty, providers) =
+			T::BenchmarkHelper::market(2, 1_000, price::<T>().saturating_mul(2u32.into()));
+		let id = queued::<T>(ty, &providers, 0);
+		let mut meter = WeightMeter::new();
+		let now = DinfraSubscription::<T>::now();
+
+		#[block]
+		{
+			DinfraSubscription::<T>::process_awards(now, &mut meter);
+		}
+
+		assert!(Subscriptions::<T>::get(id).expect("live").due_at.is_some());
+	}
+
+	/// One queued subscription that finds no eligible offering after `AwardTimeout`: ended
+	/// `NoOffering`, refunded.
+	#[benchmark]
+	fn process_award_ended() {
+		let (ty, providers) =
+			T::BenchmarkHelper::market(2, 1_000, price::<T>().saturating_mul(2u32.into()));
+		let id = queued::<T>(ty, &providers, 0);
+		let mut meter = WeightMeter::new();
+		let timeout: u32 = T::AwardTimeout::get().saturated_into();
+		advance::<T>(timeout);
+		let now = DinfraSubscription::<T>::now();
+
+		#[block]
+		{
+			DinfraSubscription::<T>::process_awards(now, &mut meter);
 		}
 
 		assert!(!Subscriptions::<T>::contains_key(id));

@@ -5,7 +5,8 @@
 //! receives more than the blocks that have passed, and whatever is not owed is refunded.
 
 use crate::*;
-use dinfra_primitives::Market;
+use dinfra_primitives::DeploymentTypeId;
+use dinfra_primitives::{Fault, Market, Outcome};
 use frame_support::{
 	pallet_prelude::*,
 	traits::{
@@ -88,6 +89,11 @@ impl<T: Config> Pallet<T> {
 		sub: &mut Subscription<T>,
 		now: BillingBlockOf<T>,
 	) {
+		// A subscription awaiting an award is queued, or parked until its next try: that
+		// entry is the award's business (`park`), not the bill's.
+		if matches!(sub.status, SubscriptionStatus::AwaitingAward { .. }) {
+			return;
+		}
 		if let Some(old) = sub.due_at.take() {
 			Self::unschedule(old, id);
 		}
@@ -123,10 +129,29 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// The first block of the span of the due index that `block` is in, and `block`'s place in
+	/// it (below `DUE_SPAN`).
+	pub fn due_span(block: BillingBlockOf<T>) -> (BillingBlockOf<T>, u32) {
+		let offset = block % DUE_SPAN.into();
+		(block.saturating_sub(offset), offset.saturated_into())
+	}
+
 	/// Adds a subscription's entry at `block` to the due index.
 	pub(crate) fn schedule_at(block: BillingBlockOf<T>, id: SubscriptionId) {
 		Due::<T>::insert(block, id, ());
-		DueCount::<T>::mutate(block, |count| count.saturating_inc());
+		let count = DueCount::<T>::mutate(block, |count| {
+			count.saturating_inc();
+			*count
+		});
+		if count == 1 {
+			let (span, offset) = Self::due_span(block);
+			DueSpans::<T>::mutate(span, |bits| {
+				let bits = bits.get_or_insert([0; 32]);
+				if let Some(byte) = bits.get_mut((offset / 8) as usize) {
+					*byte |= 1 << (offset % 8);
+				}
+			});
+		}
 	}
 
 	/// Removes a subscription's entry at `block` from the due index.
@@ -134,9 +159,27 @@ impl<T: Config> Pallet<T> {
 		if Due::<T>::take(block, id).is_none() {
 			return;
 		}
-		DueCount::<T>::mutate_exists(block, |count| {
+		let left = DueCount::<T>::mutate_exists(block, |count| {
 			*count = count.map(|c| c.saturating_sub(1)).filter(|c| *c > 0);
+			count.unwrap_or(0)
 		});
+		if left == 0 {
+			let (span, offset) = Self::due_span(block);
+			DueSpans::<T>::mutate_exists(span, |bits| {
+				if let Some(byte) = bits.as_mut().and_then(|b| b.get_mut((offset / 8) as usize)) {
+					*byte &= !(1 << (offset % 8));
+				}
+				if bits.is_some_and(|b| b.iter().all(|byte| *byte == 0)) {
+					*bits = None;
+				}
+			});
+		}
+	}
+
+	/// The first block at or after `offset` in a span's bitmap that holds due entries.
+	pub(crate) fn next_due_in(bits: &[u8; 32], offset: u32) -> Option<u32> {
+		(offset..DUE_SPAN)
+			.find(|o| bits.get((o / 8) as usize).is_some_and(|byte| byte & (1 << (o % 8)) != 0))
 	}
 
 	/// Holds `amount` from `who`; holding nothing is a no-op (free subscriptions, zero deposits).
@@ -163,12 +206,98 @@ impl<T: Config> Pallet<T> {
 		T::Currency::release(&reason.into(), who, amount, Precision::Exact)
 	}
 
-	/// Appends a subscription to the award queue.
-	pub(crate) fn enqueue(id: SubscriptionId) {
-		Intake::<T>::mutate(|intake| {
-			AwardQueue::<T>::insert(intake.tail, id);
-			intake.tail = intake.tail.saturating_add(1);
+	/// Appends a subscription to its deployment type's award queue, and the type to the ring of
+	/// turns if it is not in it, unless the queues hold `MaxQueueLength` subscriptions or the
+	/// type's holds `MaxQueuePerType`; returns whether it did.
+	pub(crate) fn enqueue(id: SubscriptionId, deployment_type: DeploymentTypeId) -> bool {
+		let mut intake = Intake::<T>::get();
+		let mut queue = TypeQueues::<T>::get(deployment_type);
+		if intake.queued >= u64::from(T::MaxQueueLength::get())
+			|| queue.queued >= T::MaxQueuePerType::get()
+		{
+			return false;
+		}
+		AwardQueue::<T>::insert(deployment_type, queue.tail, id);
+		queue.tail = queue.tail.saturating_add(1);
+		queue.queued = queue.queued.saturating_add(1);
+		intake.queued = intake.queued.saturating_add(1);
+		if !queue.in_turn {
+			Turns::<T>::insert(intake.turn_tail, deployment_type);
+			intake.turn_tail = intake.turn_tail.saturating_add(1);
+			queue.in_turn = true;
+		}
+		TypeQueues::<T>::insert(deployment_type, queue);
+		Intake::<T>::put(intake);
+		true
+	}
+
+	/// Counts a queued subscription out of its queue, whose entry stays behind to be skipped.
+	pub(crate) fn unqueue(deployment_type: DeploymentTypeId) {
+		Intake::<T>::mutate(|intake| intake.queued = intake.queued.saturating_sub(1));
+		TypeQueues::<T>::mutate(deployment_type, |queue| {
+			queue.queued = queue.queued.saturating_sub(1)
 		});
+	}
+
+	/// Parks a subscription that awaits an award in the due index until its next try, at most
+	/// `AwardRetryInterval` from now and never after its `AwardTimeout`.
+	pub(crate) fn park(
+		id: SubscriptionId,
+		sub: &mut Subscription<T>,
+		since: BillingBlockOf<T>,
+		now: BillingBlockOf<T>,
+	) -> BillingBlockOf<T> {
+		if let Some(old) = sub.due_at.take() {
+			Self::unschedule(old, id);
+		}
+		let next = now
+			.saturating_add(T::AwardRetryInterval::get())
+			.min(since.saturating_add(T::AwardTimeout::get()))
+			.max(now.saturating_add(One::one()));
+		Self::schedule_at(next, id);
+		sub.due_at = Some(next);
+		next
+	}
+
+	/// Queues a subscription that awaits an award for its next try, or parks it for another
+	/// interval when the queues are full.
+	pub(crate) fn queue_or_park(
+		id: SubscriptionId,
+		sub: &mut Subscription<T>,
+		since: BillingBlockOf<T>,
+		now: BillingBlockOf<T>,
+	) {
+		if let Some(old) = sub.due_at.take() {
+			Self::unschedule(old, id);
+		}
+		if !Self::enqueue(id, sub.deployment_type) {
+			Self::park(id, sub, since, now);
+		}
+	}
+
+	/// Burns `AwardAttemptFee` from a subscription's deposit for a try that found no offering,
+	/// at most what is left of the deposit; returns what was burned.
+	pub(crate) fn burn_attempt_fee(sub: &mut Subscription<T>) -> BalanceOf<T> {
+		let fee = T::AwardAttemptFee::get().min(sub.deposit);
+		if fee.is_zero() {
+			return fee;
+		}
+		match T::Currency::burn_held(
+			&HoldReason::SubscriptionDeposit.into(),
+			&sub.subscriber,
+			fee,
+			Precision::Exact,
+			Fortitude::Force,
+		) {
+			Ok(burned) => {
+				sub.deposit = sub.deposit.saturating_sub(burned);
+				burned
+			}
+			Err(e) => {
+				log::error!(target: LOG_TARGET, "burning an award fee failed: {e:?}");
+				Zero::zero()
+			}
+		}
 	}
 
 	/// Ends a subscription: settles it to `now`, gives the provider's capacity back, refunds
@@ -203,8 +332,11 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// A provisioning attempt failed: the provider's capacity is released and, unless
-	/// `MaxAwardAttempts` providers have now failed, the subscription is queued for another.
+	/// A provisioning attempt failed: the provider's track record says how (and a fault is
+	/// slashed for the subscriber), its capacity is released and, unless `MaxAwardAttempts`
+	/// providers have now failed (then it ends `ProvisioningFailed`, refunded in full), the
+	/// subscription is queued for another provider, or parked for an interval if the queues are
+	/// full.
 	pub(crate) fn fail_provisioning(
 		id: SubscriptionId,
 		mut sub: Subscription<T>,
@@ -215,6 +347,12 @@ impl<T: Config> Pallet<T> {
 			return Err(Error::<T>::NotProvisioning.into());
 		};
 		let provider = provider.clone();
+		let outcome = match failure {
+			ProvisioningFailure::Reported { .. } => Outcome::Fault(Fault::ProvisioningFailed),
+			ProvisioningFailure::TimedOut => Outcome::Fault(Fault::ProvisionTimeout),
+			ProvisioningFailure::Declined { .. } => Outcome::Declined,
+		};
+		T::Market::record_outcome(&provider, sub.deployment_type, outcome, &sub.subscriber);
 		Self::deposit_event(Event::DeploymentFailed { id, provider: provider.clone(), failure });
 		let recorded = sub.failed_providers.try_push(provider.clone()).is_ok();
 		let attempts = sub.failed_providers.len() as u32;
@@ -224,9 +362,9 @@ impl<T: Config> Pallet<T> {
 		T::Market::release(&provider, sub.deployment_type);
 		ProviderSubscriptions::<T>::remove(&provider, id);
 		sub.status = SubscriptionStatus::AwaitingAward { since: now };
-		Self::schedule_due(id, &mut sub, now);
+		// Queued for the next provider; if the queues are full, it waits an interval.
+		Self::queue_or_park(id, &mut sub, now, now);
 		Subscriptions::<T>::insert(id, sub);
-		Self::enqueue(id);
 		Self::deposit_event(Event::Reawarded { id, from: provider, attempts });
 		Ok(())
 	}

@@ -2,7 +2,7 @@
 //! nothing.
 
 use crate::*;
-use dinfra_primitives::{AwardTarget, DeploymentTypeId, Market, MarketError};
+use dinfra_primitives::{AwardTarget, DeploymentTypeId, Fault, Market, MarketError, Outcome};
 use frame_support::{
 	ensure,
 	pallet_prelude::*,
@@ -11,7 +11,10 @@ use frame_support::{
 		tokens::{Fortitude, Precision, Preservation},
 	},
 };
-use sp_runtime::traits::{Saturating, Zero};
+use sp_runtime::{
+	traits::{Saturating, Zero},
+	SaturatedConversion,
+};
 
 impl<T: Config> Pallet<T> {
 	pub(crate) fn do_subscribe(
@@ -36,6 +39,10 @@ impl<T: Config> Pallet<T> {
 		);
 		let mut intake = Intake::<T>::get();
 		ensure!(intake.len() < u64::from(T::MaxQueueLength::get()), Error::<T>::QueueFull);
+		ensure!(
+			TypeQueues::<T>::get(deployment_type).queued < T::MaxQueuePerType::get(),
+			Error::<T>::QueueFull
+		);
 		let id = intake.next_id;
 		intake.next_id = id.checked_add(1).ok_or(Error::<T>::SubscriptionIdsExhausted)?;
 
@@ -59,9 +66,9 @@ impl<T: Config> Pallet<T> {
 				due_at: None,
 			},
 		);
-		AwardQueue::<T>::insert(intake.tail, id);
-		intake.tail = intake.tail.saturating_add(1);
 		Intake::<T>::put(intake);
+		// Checked above: there is room.
+		Self::enqueue(id, deployment_type);
 		Self::deposit_event(Event::Subscribed {
 			id,
 			subscriber,
@@ -107,6 +114,10 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_terminate(who: T::AccountId, id: SubscriptionId) -> DispatchResult {
 		let sub = Subscriptions::<T>::get(id).ok_or(Error::<T>::UnknownSubscription)?;
 		ensure!(sub.subscriber == who, Error::<T>::NotSubscriber);
+		if matches!(sub.status, SubscriptionStatus::AwaitingAward { .. }) && sub.due_at.is_none() {
+			// Its queue entry is skipped when the queue reaches it; its slot is free now.
+			Self::unqueue(sub.deployment_type);
+		}
 		Self::end(id, sub, TerminationReason::BySubscriber, Self::now())
 	}
 
@@ -122,14 +133,31 @@ impl<T: Config> Pallet<T> {
 			DeploymentReport::Failed { reason } => {
 				Self::fail_provisioning(id, sub, ProvisioningFailure::Reported { reason }, now)
 			}
+			DeploymentReport::Declined { reason } => {
+				Self::fail_provisioning(id, sub, ProvisioningFailure::Declined { reason }, now)
+			}
 			DeploymentReport::Running { endpoint } => {
 				sub.status = match sub.status {
-					SubscriptionStatus::Provisioning { provider, price_per_block, .. } => {
+					SubscriptionStatus::Provisioning {
+						provider,
+						price_per_block,
+						awarded_at,
+						..
+					} => {
+						let provisioning_blocks: u32 =
+							now.saturating_sub(awarded_at).saturated_into();
+						T::Market::record_outcome(
+							&provider,
+							sub.deployment_type,
+							Outcome::Running { provisioning_blocks },
+							&sub.subscriber,
+						);
 						SubscriptionStatus::Running {
 							provider,
 							price_per_block,
 							endpoint: endpoint.clone(),
 							settled_at: now,
+							running_since: now,
 							low_funds_warned: false,
 						}
 					}
@@ -137,6 +165,7 @@ impl<T: Config> Pallet<T> {
 						provider,
 						price_per_block,
 						settled_at,
+						running_since,
 						low_funds_warned,
 						..
 					} => SubscriptionStatus::Running {
@@ -144,6 +173,7 @@ impl<T: Config> Pallet<T> {
 						price_per_block,
 						endpoint: endpoint.clone(),
 						settled_at,
+						running_since,
 						low_funds_warned,
 					},
 					SubscriptionStatus::AwaitingAward { .. } => {
@@ -171,7 +201,17 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let sub = Subscriptions::<T>::get(id).ok_or(Error::<T>::UnknownSubscription)?;
 		ensure!(sub.status.provider() == Some(&who), Error::<T>::NotAwardedProvider);
-		Self::end(id, sub, TerminationReason::ByProvider { reason }, Self::now())
+		let now = Self::now();
+		// Early: still provisioning, or running for less than the minimum service period.
+		let early = match &sub.status {
+			SubscriptionStatus::Running { running_since, .. } => {
+				now.saturating_sub(*running_since) < T::MinServicePeriod::get()
+			}
+			_ => true,
+		};
+		let outcome = if early { Outcome::Fault(Fault::EarlyCancel) } else { Outcome::Cancelled };
+		T::Market::record_outcome(&who, sub.deployment_type, outcome, &sub.subscriber);
+		Self::end(id, sub, TerminationReason::ByProvider { reason }, now)
 	}
 
 	pub(crate) fn do_claim(who: T::AccountId, id: SubscriptionId) -> DispatchResult {

@@ -14,7 +14,10 @@ use sp_runtime::{
 impl<T: Config> Pallet<T> {
 	/// Checks that every due entry belongs to exactly the subscription that points at it and
 	/// lies at or after the cursor; that each block's due count is its number of entries; that
-	/// every subscription awaiting an award is queued once; that provisioning and running paid subscriptions have a due entry; and that the funds
+	/// every subscription awaiting an award is queued once in its type's queue or parked in the
+	/// due index, that the queues' counts add up within their bounds and every type with a
+	/// queue has one turn; that provisioning and running paid subscriptions have a due entry;
+	/// and that the funds
 	/// held from each subscriber equal the balances and deposits of its live subscriptions.
 	pub fn do_try_state() -> Result<(), TryRuntimeError> {
 		let cursor = DueCursor::<T>::get();
@@ -32,23 +35,69 @@ impl<T: Config> Pallet<T> {
 
 		let counts: BTreeMap<_, _> = DueCount::<T>::iter().collect();
 		ensure!(counts == per_block, "a block's due count differs from its due entries");
+		let mut per_span: BTreeMap<BillingBlockOf<T>, [u8; 32]> = BTreeMap::new();
+		for block in per_block.keys() {
+			let (span, offset) = Self::due_span(*block);
+			let bits = per_span.entry(span).or_insert([0; 32]);
+			if let Some(byte) = bits.get_mut((offset / 8) as usize) {
+				*byte |= 1 << (offset % 8);
+			}
+		}
+		let spans: BTreeMap<_, _> = DueSpans::<T>::iter().collect();
+		ensure!(spans == per_span, "a span's bitmap differs from the blocks with due entries");
 
 		let intake = Intake::<T>::get();
 		let mut queued = BTreeSet::new();
-		for (position, id) in AwardQueue::<T>::iter() {
+		let mut live_per_type: BTreeMap<dinfra_primitives::DeploymentTypeId, u32> = BTreeMap::new();
+		for (deployment_type, position, id) in AwardQueue::<T>::iter() {
+			let queue = TypeQueues::<T>::get(deployment_type);
 			ensure!(
-				position >= intake.head && position < intake.tail,
-				"a queue entry lies outside the queue bounds"
+				position >= queue.head && position < queue.tail,
+				"a queue entry lies outside its type's queue bounds"
 			);
-			if Subscriptions::<T>::contains_key(id) {
+			let live = Subscriptions::<T>::get(id).is_some_and(|sub| {
+				sub.deployment_type == deployment_type
+					&& sub.due_at.is_none()
+					&& matches!(sub.status, SubscriptionStatus::AwaitingAward { .. })
+			});
+			if live {
 				ensure!(queued.insert(id), "a subscription is queued twice");
+				live_per_type.entry(deployment_type).or_default().saturating_inc();
 			}
 		}
+		let mut in_turns: BTreeMap<dinfra_primitives::DeploymentTypeId, u32> = BTreeMap::new();
+		for (turn, deployment_type) in Turns::<T>::iter() {
+			ensure!(
+				turn >= intake.turn_head && turn < intake.turn_tail,
+				"a turn lies outside the ring's bounds"
+			);
+			in_turns.entry(deployment_type).or_default().saturating_inc();
+		}
+		let mut total_queued = 0u64;
+		for (deployment_type, queue) in TypeQueues::<T>::iter() {
+			ensure!(queue.head < queue.tail, "an empty type queue is stored");
+			ensure!(
+				queue.queued == live_per_type.get(&deployment_type).copied().unwrap_or(0),
+				"a type queue's count differs from the subscriptions waiting in it"
+			);
+			ensure!(queue.queued <= T::MaxQueuePerType::get(), "a type queue is over its bound");
+			ensure!(
+				queue.in_turn && in_turns.get(&deployment_type) == Some(&1),
+				"a type with queued entries does not have exactly one turn"
+			);
+			total_queued = total_queued.saturating_add(queue.queued.into());
+		}
+		ensure!(
+			in_turns.keys().all(|ty| TypeQueues::<T>::contains_key(ty)),
+			"a type with no queue has a turn"
+		);
+		ensure!(total_queued == intake.queued, "the queues' counts do not add up");
 
 		let mut funding: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut with_due = 0usize;
 		let mut awarded = 0usize;
+		let mut awaiting = 0u64;
 		for (id, sub) in Subscriptions::<T>::iter() {
 			ensure!(id < intake.next_id, "a subscription id was not given out");
 			ensure!(
@@ -57,8 +106,14 @@ impl<T: Config> Pallet<T> {
 			);
 			match &sub.status {
 				SubscriptionStatus::AwaitingAward { .. } => {
-					ensure!(queued.contains(&id), "a subscription awaiting an award is not queued");
-					ensure!(sub.due_at.is_none(), "a queued subscription has a due entry");
+					// Queued for its next try, or parked until it in the due index: not both.
+					ensure!(
+						queued.contains(&id) != sub.due_at.is_some(),
+						"a subscription awaiting an award is neither queued nor parked, or both"
+					);
+					if sub.due_at.is_none() {
+						awaiting = awaiting.saturating_add(1);
+					}
 				}
 				SubscriptionStatus::Provisioning { .. } => {
 					ensure!(!queued.contains(&id), "an awarded subscription is queued");
@@ -88,6 +143,14 @@ impl<T: Config> Pallet<T> {
 			*d = d.saturating_add(sub.deposit);
 		}
 		ensure!(with_due == due_entries, "due entries and subscriptions with one differ in number");
+		ensure!(
+			intake.queued == awaiting,
+			"the queue's count differs from the queued subscriptions"
+		);
+		ensure!(
+			intake.queued <= u64::from(T::MaxQueueLength::get()),
+			"the award queue holds more than MaxQueueLength"
+		);
 		ensure!(
 			ProviderSubscriptions::<T>::iter().count() == awarded,
 			"the provider index has entries for no awarded subscription"

@@ -4,9 +4,24 @@
 //! chain awards it to a provider through the [`Market`] (the provider pallet), bills it per
 //! block while the deployment runs, and refunds the rest when it ends.
 //!
-//! - **Award queue.** `subscribe` queues the subscription. `on_initialize` awards queued
-//!   subscriptions first come, first served; one that finds no eligible offering goes to the back
-//!   and is tried again next block, until `AwardTimeout` ends it with a full refund.
+//! - **Award queues, one per deployment type.** `subscribe` queues the subscription in its type's
+//!   queue. `on_initialize` gives the types turns, one subscription per turn, first come first
+//!   served within a type, so that a flood of subscriptions to one type cannot delay the awards
+//!   of another. A subscription that finds no eligible offering leaves the queue and waits
+//!   `AwardRetryInterval` blocks in the due index before its next try, so a hopeless one costs a
+//!   try a minute, not one a block; each failed try burns `AwardAttemptFee` from its deposit,
+//!   which pays for the work many times over. After `AwardTimeout` it ends `NoOffering`, with
+//!   the funding and the rest of the deposit refunded. `MaxQueueLength` (over all types) and
+//!   `MaxQueuePerType` bound the queues on every path: `subscribe` is refused beyond them, and
+//!   a subscription that is to be queued again (after a failed provider, or for its next try)
+//!   waits another interval instead. Ending a queued subscription frees its slot at once.
+//! - **Providers answer for faults.** A provider that lets `ProvisionTimeout` pass, reports a
+//!   failure, or cancels within `MinServicePeriod` of the start is slashed through the market
+//!   (the provider pallet's collateral) and the slash is paid to the subscriber. A provider that
+//!   declines a descriptor as invalid is not slashed. The provisioning deadline counts only
+//!   relay-chain time in which the parachain advanced (a gap of more than `MaxLiveGap` relay
+//!   blocks between two parachain blocks counts as `MaxLiveGap`), so a stall of the chain, in
+//!   which no report could land, slashes nobody.
 //! - **Billing starts at `Running`.** The provider reports the deployment running; from then on
 //!   `price × elapsed blocks` is owed, capped at the funds. Nothing is billed while provisioning.
 //! - **Lazy settlement.** What is owed is paid to the provider, straight from the subscriber's
@@ -47,6 +62,10 @@ use dinfra_primitives::Market;
 use polkadot_sdk::{frame_support, frame_system, sp_runtime};
 
 const LOG_TARGET: &str = "runtime::dinfra-subscription";
+
+/// How many blocks of the due index one `DueSpans` bitmap covers: a day's stall (14,400 relay
+/// blocks) is 57 reads of the bitmaps, not 14,400 of the blocks.
+pub const DUE_SPAN: u32 = 256;
 
 /// What the benchmarks need from the runtime: an open offering to award subscriptions to.
 #[cfg(feature = "runtime-benchmarks")]
@@ -116,6 +135,19 @@ pub mod pallet {
 		#[pallet::constant]
 		type ProvisionTimeout: Get<BillingBlockOf<Self>>;
 
+		/// A provider that cancels a deployment still provisioning, or running for fewer than
+		/// this many relay-chain blocks, is slashed `EarlyCancelSlash` of a unit's collateral for
+		/// the subscriber. A subscriber plans around a deployment that lasts; a provider that
+		/// wants to stop early pays for the disruption.
+		#[pallet::constant]
+		type MinServicePeriod: Get<BillingBlockOf<Self>>;
+
+		/// The most relay-chain blocks one parachain block adds to the live clock that
+		/// provisioning deadlines are measured on. A longer gap is a stall of the parachain, in
+		/// which no provider could get a report in; the excess is not counted against anyone.
+		#[pallet::constant]
+		type MaxLiveGap: Get<BillingBlockOf<Self>>;
+
 		/// How many providers may try to provision one subscription before it ends as
 		/// `ProvisioningFailed` with a full refund.
 		#[pallet::constant]
@@ -126,10 +158,29 @@ pub mod pallet {
 		#[pallet::constant]
 		type LowFundsWarning: Get<BillingBlockOf<Self>>;
 
-		/// The most subscriptions that may wait in the award queue; `subscribe` is refused
-		/// beyond it.
+		/// The most subscriptions that may wait in the award queues, over all types; `subscribe`
+		/// is refused beyond it.
 		#[pallet::constant]
 		type MaxQueueLength: Get<u32>;
+
+		/// The most subscriptions that may wait in one deployment type's award queue, so that a
+		/// flood of subscriptions to one type leaves room for the others.
+		#[pallet::constant]
+		type MaxQueuePerType: Get<u32>;
+
+		/// How long a subscription that found no eligible offering waits before its next try, in
+		/// relay-chain blocks. Offerings change by transactions, not every block; trying each
+		/// block would be work for nothing.
+		#[pallet::constant]
+		type AwardRetryInterval: Get<BillingBlockOf<Self>>;
+
+		/// Burned from a subscription's deposit for each award try that finds no eligible
+		/// offering, in the currency's smallest unit. The try is work the subscriber causes and
+		/// a transaction fee does not cover; this pays for it, many times over, so that flooding
+		/// the queues with hopeless subscriptions costs more than the chain work it causes. A
+		/// subscription awarded at its first try pays nothing.
+		#[pallet::constant]
+		type AwardAttemptFee: Get<BalanceOf<Self>>;
 
 		/// The longest descriptor CID, in bytes.
 		#[pallet::constant]
@@ -170,12 +221,31 @@ pub mod pallet {
 	pub type Subscriptions<T: Config> =
 		StorageMap<_, Twox64Concat, SubscriptionId, Subscription<T>, OptionQuery>;
 
-	/// The award queue: subscription ids by queue position.
+	/// The award queues: subscription ids by deployment type and queue position.
 	#[pallet::storage]
-	pub type AwardQueue<T> = StorageMap<_, Twox64Concat, u64, SubscriptionId, OptionQuery>;
+	pub type AwardQueue<T> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		dinfra_primitives::DeploymentTypeId,
+		Twox64Concat,
+		u64,
+		SubscriptionId,
+		OptionQuery,
+	>;
 
-	/// The id the next subscription gets and the positions of the award queue's oldest entry
-	/// and of its next entry.
+	/// Each deployment type's award queue: its bounds and how many wait in it. Removed when
+	/// empty.
+	#[pallet::storage]
+	pub type TypeQueues<T> =
+		StorageMap<_, Twox64Concat, dinfra_primitives::DeploymentTypeId, TypeQueueInfo, ValueQuery>;
+
+	/// The ring of turns: the deployment types whose queues hold entries, by position. Each
+	/// such type is in it once.
+	#[pallet::storage]
+	pub type Turns<T> =
+		StorageMap<_, Twox64Concat, u64, dinfra_primitives::DeploymentTypeId, OptionQuery>;
+
+	/// The id the next subscription gets, how many are queued, and the ring of turns' bounds.
 	#[pallet::storage]
 	pub type Intake<T> = StorageValue<_, IntakeInfo, ValueQuery>;
 
@@ -211,9 +281,23 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type DueCount<T: Config> = StorageMap<_, Twox64Concat, BillingBlockOf<T>, u32, ValueQuery>;
 
+	/// Which blocks of each span of `DUE_SPAN` (256) blocks of the due index hold entries: one
+	/// bit per block, keyed by the span's first block; a span with none is removed. One read
+	/// finds the next block with entries in a span, so that after a stall of the chain (a jump of
+	/// the relay clock) the hook reaches what is due within a block or two, whatever lies
+	/// between, not one block at a time.
+	#[pallet::storage]
+	pub type DueSpans<T: Config> =
+		StorageMap<_, Twox64Concat, BillingBlockOf<T>, [u8; 32], OptionQuery>;
+
 	/// The first block of the due index that may still hold unprocessed entries.
 	#[pallet::storage]
 	pub type DueCursor<T: Config> = StorageValue<_, BillingBlockOf<T>, OptionQuery>;
+
+	/// The live clock that provisioning deadlines are measured on: relay-chain blocks counted
+	/// only while the parachain advances (see [`LiveClockInfo`]).
+	#[pallet::storage]
+	pub type LiveClock<T: Config> = StorageValue<_, LiveClockInfo<BillingBlockOf<T>>, OptionQuery>;
 
 	/// Events for subscribers, providers and gateways. Each carries what a gateway needs to act
 	/// without reading storage.
@@ -282,6 +366,16 @@ pub mod pallet {
 			from: T::AccountId,
 			/// How many providers have failed it so far.
 			attempts: u32,
+		},
+		/// A queued subscription found no eligible offering. It waits in the due index until
+		/// `next_try`, and `fee` was burned from its deposit for the try.
+		AwardDeferred {
+			/// The subscription.
+			id: SubscriptionId,
+			/// The relay-chain block of its next try.
+			next_try: BillingBlockOf<T>,
+			/// Burned from its deposit, in the currency's smallest unit.
+			fee: BalanceOf<T>,
 		},
 		/// Funds were added to a subscription.
 		ToppedUp {
@@ -358,7 +452,8 @@ pub mod pallet {
 		FundingBelowMinRunway,
 		/// A top-up must add something.
 		ZeroTopUp,
-		/// The award queue is full; try again in a few blocks.
+		/// The award queues are full (`MaxQueueLength`), or this type's is (`MaxQueuePerType`);
+		/// try again in a few blocks.
 		QueueFull,
 		/// All subscription ids are used up.
 		SubscriptionIdsExhausted,
@@ -432,9 +527,15 @@ pub mod pallet {
 		}
 
 		/// Report on a deployment awarded to the caller: `Running` starts billing (or announces
-		/// a new endpoint), `Failed` hands the subscription to another provider.
+		/// a new endpoint), `Failed` hands the subscription to another provider and pays the
+		/// subscriber `FailureSlash` of a unit's collateral, `Declined` hands it on unslashed.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::report_running().max(T::WeightInfo::report_failed()))]
+		#[pallet::weight(
+			T::WeightInfo::report_running()
+				.max(T::WeightInfo::report_failed())
+				.max(T::WeightInfo::report_failed_ending())
+				.saturating_add(T::Market::record_outcome_weight())
+		)]
 		pub fn report_deployment(
 			origin: OriginFor<T>,
 			id: SubscriptionId,
@@ -445,8 +546,13 @@ pub mod pallet {
 		}
 
 		/// Cancel a deployment awarded to the caller. What it earned up to this block is paid,
-		/// and the rest is refunded to the subscriber.
+		/// and the rest is refunded to the subscriber. A deployment still provisioning or running
+		/// for less than `MinServicePeriod` costs the caller `EarlyCancelSlash` of a unit's
+		/// collateral, paid to the subscriber.
 		#[pallet::call_index(4)]
+		#[pallet::weight(
+			T::WeightInfo::cancel_by_provider().saturating_add(T::Market::record_outcome_weight())
+		)]
 		pub fn cancel_by_provider(
 			origin: OriginFor<T>,
 			id: SubscriptionId,

@@ -12,7 +12,7 @@ use polkadot_sdk::{
 		weights::Weight,
 	},
 	frame_system, pallet_balances,
-	sp_runtime::BuildStorage,
+	sp_runtime::{BuildStorage, Perbill},
 };
 
 pub type AccountId = u64;
@@ -41,10 +41,26 @@ impl pallet_balances::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 }
 
+/// Collateral per unit of an offering's capacity.
+pub const COLLATERAL_PER_UNIT: Balance = 100;
+/// What a timeout costs a provider (all of a unit's collateral).
+pub const TIMEOUT_SLASH: Balance = 100;
+/// What a reported failure costs a provider (a fifth of a unit's collateral).
+pub const FAILURE_SLASH: Balance = 20;
+/// What an early cancellation costs a provider (all of a unit's collateral).
+pub const EARLY_CANCEL_SLASH: Balance = 100;
+pub const STRIKE_LIMIT: u32 = 3;
+pub const PROBATION: u64 = 30;
+
 parameter_types! {
 	pub const DeploymentTypeDeposit: Balance = 100;
 	pub const ProviderBond: Balance = 1_000;
 	pub const OfferingDeposit: Balance = 50;
+	pub const CollateralPerUnit: Balance = COLLATERAL_PER_UNIT;
+	pub const TimeoutSlash: Perbill = Perbill::from_percent(100);
+	pub const FailureSlash: Perbill = Perbill::from_percent(20);
+	pub const EarlyCancelSlash: Perbill = Perbill::from_percent(100);
+	pub const Probation: u64 = PROBATION;
 }
 
 impl pallet_dinfra_provider::Config for Test {
@@ -60,6 +76,13 @@ impl pallet_dinfra_provider::Config for Test {
 	type MaxOfferingsPerType = ConstU32<16>;
 	type MaxOfferingsPerProvider = ConstU32<4>;
 	type MaxPreferred = ConstU32<4>;
+	type BlockNumberProvider = System;
+	type CollateralPerUnit = CollateralPerUnit;
+	type TimeoutSlash = TimeoutSlash;
+	type FailureSlash = FailureSlash;
+	type EarlyCancelSlash = EarlyCancelSlash;
+	type StrikeLimit = ConstU32<STRIKE_LIMIT>;
+	type Probation = Probation;
 	type WeightInfo = pallet_dinfra_provider::weights::SubstrateWeight<Test>;
 }
 
@@ -70,6 +93,10 @@ pub const PROVISION_TIMEOUT: u64 = 3;
 pub const MAX_AWARD_ATTEMPTS: u32 = 3;
 pub const LOW_FUNDS_WARNING: u64 = 5;
 pub const MAX_QUEUE_LENGTH: u32 = 400;
+pub const MAX_QUEUE_PER_TYPE: u32 = 300;
+pub const MIN_SERVICE_PERIOD: u64 = 20;
+/// The mock's parachain blocks come one relay block apart; a larger gap is a stall.
+pub const MAX_LIVE_GAP: u64 = 1;
 
 parameter_types! {
 	pub const SubscriptionDeposit: Balance = SUBSCRIPTION_DEPOSIT;
@@ -77,6 +104,13 @@ parameter_types! {
 	pub const AwardTimeout: u64 = AWARD_TIMEOUT;
 	pub const ProvisionTimeout: u64 = PROVISION_TIMEOUT;
 	pub const LowFundsWarning: u64 = LOW_FUNDS_WARNING;
+	pub const MinServicePeriod: u64 = MIN_SERVICE_PERIOD;
+	pub const MaxLiveGap: u64 = MAX_LIVE_GAP;
+	/// One block: a subscription that found no offering is tried again next block, as if
+	/// nothing parked it. Tests of the retry policy raise it.
+	pub static AwardRetryInterval: u64 = 1;
+	/// Nothing, so that refunds stay round; the tests of the fee set it.
+	pub static AwardAttemptFee: Balance = 0;
 	/// Tests lower it to show that work which does not fit is carried over.
 	pub static MaxBlockWork: Weight = Weight::from_parts(1_000_000_000_000, 10 * 1024 * 1024);
 }
@@ -90,9 +124,14 @@ impl pallet_dinfra_subscription::Config for Test {
 	type MinRunway = MinRunway;
 	type AwardTimeout = AwardTimeout;
 	type ProvisionTimeout = ProvisionTimeout;
+	type MinServicePeriod = MinServicePeriod;
+	type MaxLiveGap = MaxLiveGap;
 	type MaxAwardAttempts = ConstU32<MAX_AWARD_ATTEMPTS>;
 	type LowFundsWarning = LowFundsWarning;
 	type MaxQueueLength = ConstU32<MAX_QUEUE_LENGTH>;
+	type MaxQueuePerType = ConstU32<MAX_QUEUE_PER_TYPE>;
+	type AwardRetryInterval = AwardRetryInterval;
+	type AwardAttemptFee = AwardAttemptFee;
 	type MaxCidLength = ConstU32<96>;
 	type MaxEndpointLength = ConstU32<64>;
 	type MaxReasonLength = ConstU32<64>;

@@ -59,10 +59,18 @@ pub enum DeploymentReport<Endpoint, Reason> {
 		/// Where the subscriber reaches the deployment.
 		endpoint: Endpoint,
 	},
-	/// The provider could not provision the deployment. Its capacity is released and the
+	/// The provider could not provision a valid descriptor: a fault on its side. Its capacity
+	/// is released, `FailureSlash` of a unit's collateral is paid to the subscriber, and the
 	/// subscription goes to another provider.
 	Failed {
 		/// Why, for the subscriber.
+		reason: Reason,
+	},
+	/// The provider declines the descriptor as invalid: it does not follow its schema, cannot be
+	/// fetched, or cannot run as written. Not slashed; recorded in the provider's track record.
+	/// The subscription goes to another provider, as after a failure.
+	Declined {
+		/// What is wrong with the descriptor, for the subscriber.
 		reason: Reason,
 	},
 }
@@ -82,6 +90,11 @@ pub enum ProvisioningFailure<Reason> {
 	},
 	/// The provider did not report within `ProvisionTimeout` blocks.
 	TimedOut,
+	/// The provider declined the descriptor as invalid. Not the provider's fault.
+	Declined {
+		/// What the provider found wrong with the descriptor.
+		reason: Reason,
+	},
 }
 
 /// Why a subscription ended.
@@ -122,8 +135,12 @@ pub enum SubscriptionStatus<T: Config> {
 		provider: T::AccountId,
 		/// The price per block agreed at the award.
 		price_per_block: BalanceOf<T>,
-		/// When it was awarded; `ProvisionTimeout` counts from here.
+		/// When it was awarded (relay-chain block).
 		awarded_at: BillingBlockOf<T>,
+		/// The market's live clock at the award ([`LiveClockInfo::live`]): `ProvisionTimeout`
+		/// counts only the time in which the parachain advanced, so that a stall of the chain
+		/// is not blamed on the provider.
+		awarded_live: BillingBlockOf<T>,
 	},
 	/// Running at `provider` and billed per block since `settled_at`.
 	Running {
@@ -135,6 +152,8 @@ pub enum SubscriptionStatus<T: Config> {
 		endpoint: Endpoint<T>,
 		/// Billing is settled up to this block.
 		settled_at: BillingBlockOf<T>,
+		/// When it was first reported running; `MinServicePeriod` counts from here.
+		running_since: BillingBlockOf<T>,
 		/// Whether `LowFunds` has been announced for the current funds.
 		low_funds_warned: bool,
 	},
@@ -182,27 +201,57 @@ pub struct Subscription<T: Config> {
 	pub due_at: Option<BillingBlockOf<T>>,
 }
 
-/// Where new subscriptions come in: the next id to give out, and the award queue's bounds
-/// (entries are at positions `head..tail`). One value, so that `subscribe` reads and writes
-/// it once.
+/// The market's live clock: relay-chain time counted only while the parachain advances.
+///
+/// Each parachain block adds the relay-chain blocks since the previous one, but at most
+/// `MaxLiveGap` of them: a longer gap is a stall of the chain, in which no provider could report,
+/// and provisioning deadlines are measured on this clock, so a stall moves them out.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct LiveClockInfo<BlockNumber> {
+	/// The relay-chain block the previous parachain block's hook saw.
+	pub seen: BlockNumber,
+	/// Relay-chain blocks counted so far, stalls left out.
+	pub live: BlockNumber,
+}
+
+/// Where new subscriptions come in: the next id to give out, how many subscriptions are queued
+/// over all types, and the ring of deployment types whose queues take turns (positions
+/// `turn_head..turn_tail` of `Turns`). One value, so that `subscribe` reads and writes it once.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct IntakeInfo {
 	/// The id the next subscription gets.
 	pub next_id: SubscriptionId,
-	/// The position of the award queue's oldest entry.
-	pub head: u64,
-	/// The position the award queue's next entry gets.
-	pub tail: u64,
+	/// How many subscriptions wait in the type queues, over all types.
+	pub queued: u64,
+	/// The position of the next type to take its turn.
+	pub turn_head: u64,
+	/// The position the next type to join the ring gets.
+	pub turn_tail: u64,
 }
 
 impl IntakeInfo {
-	/// How many entries are queued.
+	/// How many subscriptions are queued, over all types.
 	pub fn len(&self) -> u64 {
-		self.tail.saturating_sub(self.head)
+		self.queued
 	}
 
-	/// Whether the queue is empty.
+	/// Whether no subscription is queued.
 	pub fn is_empty(&self) -> bool {
 		self.len() == 0
 	}
+}
+
+/// One deployment type's award queue: its entries are at positions `head..tail` of
+/// `AwardQueue`, some of them left by subscriptions that ended while queued (skipped when the
+/// queue reaches them; their slot is free at once).
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct TypeQueueInfo {
+	/// The position of the oldest entry.
+	pub head: u64,
+	/// The position the next entry gets.
+	pub tail: u64,
+	/// How many subscriptions wait in it: `tail - head` less the entries left behind.
+	pub queued: u32,
+	/// Whether the type is in the ring of turns.
+	pub in_turn: bool,
 }

@@ -13,12 +13,13 @@ impl<T: Config> Pallet<T> {
 	) -> Option<SubscriptionView<T::AccountId, BalanceOf<T>, BillingBlockOf<T>>> {
 		let sub = Subscriptions::<T>::get(id)?;
 		let now = Self::now();
-		let (phase, provider, price, endpoint, owed_now, runway) = match &sub.status {
-			SubscriptionStatus::AwaitingAward { .. } => {
-				(SubscriptionPhase::AwaitingAward, None, None, None, Zero::zero(), None)
+		let (phase, phase_since, provider, price, endpoint, owed_now, runway) = match &sub.status {
+			SubscriptionStatus::AwaitingAward { since } => {
+				(SubscriptionPhase::AwaitingAward, *since, None, None, None, Zero::zero(), None)
 			}
-			SubscriptionStatus::Provisioning { provider, price_per_block, .. } => (
+			SubscriptionStatus::Provisioning { provider, price_per_block, awarded_at, .. } => (
 				SubscriptionPhase::Provisioning,
+				*awarded_at,
 				Some(provider.clone()),
 				Some(*price_per_block),
 				None,
@@ -26,12 +27,18 @@ impl<T: Config> Pallet<T> {
 				None,
 			),
 			SubscriptionStatus::Running {
-				provider, price_per_block, endpoint, settled_at, ..
+				provider,
+				price_per_block,
+				endpoint,
+				settled_at,
+				running_since,
+				..
 			} => {
 				let owed =
 					Self::cost(*price_per_block, now.saturating_sub(*settled_at)).min(sub.balance);
 				(
 					SubscriptionPhase::Running,
+					*running_since,
 					Some(provider.clone()),
 					Some(*price_per_block),
 					Some(endpoint.to_vec()),
@@ -46,6 +53,8 @@ impl<T: Config> Pallet<T> {
 			deployment_type: sub.deployment_type,
 			descriptor_cid: sub.descriptor_cid.to_vec(),
 			phase,
+			phase_since,
+			failed_providers: sub.failed_providers.to_vec(),
 			provider,
 			price_per_block: price,
 			endpoint,

@@ -18,17 +18,23 @@ pub trait WeightInfo {
 	fn terminate() -> Weight;
 	fn report_running() -> Weight;
 	fn report_failed() -> Weight;
+	/// A `Failed` report on the last attempt, which ends the subscription.
+	fn report_failed_ending() -> Weight;
 	fn cancel_by_provider() -> Weight;
 	fn claim() -> Weight;
 	/// `on_initialize` with nothing due: the cursor, the queue bounds and one probe.
 	fn on_initialize_idle() -> Weight;
-	/// One look at a block of the due index: its count of entries.
+	/// One look at a span of the due index: its bitmap of blocks with entries.
 	fn due_probe() -> Weight;
 	/// One due entry in its worst case: an expiry with settlement, refund and release (the
 	/// market's release weight is added by the caller).
 	fn process_due_entry() -> Weight;
-	/// One queued subscription (the market's award weight is added by the caller).
+	/// One queued subscription awarded (the market's award weight is added by the caller).
 	fn process_award() -> Weight;
+	/// One queued subscription that found no offering: its fee burned, parked until its next try.
+	fn process_award_deferred() -> Weight;
+	/// One queued subscription that found no offering after `AwardTimeout`: ended `NoOffering`.
+	fn process_award_ended() -> Weight;
 }
 
 /// Weights for `pallet_dinfra_subscription` using the Substrate node and recommended hardware.
@@ -70,6 +76,12 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
+	/// As `terminate`, with the failed provider's release.
+	fn report_failed_ending() -> Weight {
+		Weight::from_parts(150_000_000, 18_000)
+			.saturating_add(T::DbWeight::get().reads(11_u64))
+			.saturating_add(T::DbWeight::get().writes(11_u64))
+	}
 	/// As `terminate`.
 	fn cancel_by_provider() -> Weight {
 		Weight::from_parts(130_000_000, 16_000)
@@ -89,7 +101,7 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
-	/// Storage: `DueCount` (r:1)
+	/// Storage: `DueSpans` (r:1)
 	fn due_probe() -> Weight {
 		Weight::from_parts(4_000_000, 2_500).saturating_add(T::DbWeight::get().reads(1_u64))
 	}
@@ -102,8 +114,22 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `AwardQueue` (r:1 w:2), `Subscriptions` (r:1 w:1), `Due` (w:1), `DueCount`
 	/// (r:1 w:1), `ProviderSubscriptions` (w:1)
 	fn process_award() -> Weight {
-		Weight::from_parts(25_000_000, 4_000)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+		Weight::from_parts(30_000_000, 6_000)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
+	}
+	/// Storage: `Turns` (r:1 w:2), `TypeQueues` (r:1 w:1), `AwardQueue` (r:1 w:1),
+	/// `Subscriptions` (r:1 w:1), `Due` (w:1), `DueCount` (r:1 w:1), `Balances::Holds` (r:1 w:1),
+	/// `Balances::TotalIssuance` (r:1 w:1), `System::Account` (r:1 w:1)
+	fn process_award_deferred() -> Weight {
+		Weight::from_parts(80_000_000, 10_000)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
+	}
+	/// As `terminate` without a provider, plus the queue and the fee.
+	fn process_award_ended() -> Weight {
+		Weight::from_parts(140_000_000, 16_000)
+			.saturating_add(T::DbWeight::get().reads(10_u64))
+			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
 }

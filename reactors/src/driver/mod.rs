@@ -48,9 +48,15 @@ pub struct Instance {
 /// Why a driver call did not succeed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DriverError {
-	/// It cannot work as asked: the reason goes on chain as a `failed` report.
+	/// It cannot work as asked, and that is the provider's side: the reason goes on chain as a
+	/// `failed` report, which slashes the provider's collateral for the subscriber.
 	#[error("{0}")]
 	Refused(String),
+	/// The descriptor cannot run as written (an image this provider does not offer, user data
+	/// past the infrastructure's limit): the reason goes on chain as a `declined` report, which
+	/// the chain records but does not slash.
+	#[error("{0}")]
+	Invalid(String),
 	/// It may work later (the infrastructure is unreachable or busy): retry.
 	#[error("{0}")]
 	Unavailable(String),

@@ -21,6 +21,28 @@ parameter_types! {
 	/// 1 DINF per offering. Offerings fill the bounded per-type list that awards read; the deposit
 	/// keeps one provider from filling it for free.
 	pub const OfferingDeposit: Balance = DINF;
+	/// 10 DINF of collateral per unit of capacity: a unit is a promise to run one deployment,
+	/// and this is what the provider answers for it with. Capacity costs what it claims, so an
+	/// offering's share of awards follows its collateral; 64 offerings of 1,000 units each would
+	/// lock 640,000 DINF.
+	pub const CollateralPerUnit: Balance = 10 * DINF;
+	/// A missed provisioning deadline costs the provider a unit's whole collateral (10 DINF),
+	/// paid to the subscriber who waited ten minutes for nothing.
+	pub const TimeoutSlash: Perbill = Perbill::from_percent(100);
+	/// A reported failure costs a fifth of a unit's collateral (2 DINF), paid to the subscriber:
+	/// less than a timeout, so that saying so at once always pays better than silence.
+	pub const FailureSlash: Perbill = Perbill::from_percent(20);
+	/// Cancelling a deployment early (still provisioning, or running for less than
+	/// `MinServicePeriod`) costs a unit's whole collateral (10 DINF), paid to the subscriber.
+	pub const EarlyCancelSlash: Perbill = Perbill::from_percent(100);
+	/// A provider on probation gets awards only from subscribers who name it, for an hour.
+	pub const Probation: u32 = RELAY_BLOCKS_PER_HOUR;
+	/// A provider may not cancel a deployment within its first day without paying
+	/// `EarlyCancelSlash` to the subscriber.
+	pub const MinServicePeriod: u32 = 24 * RELAY_BLOCKS_PER_HOUR;
+	/// Parachain blocks come every one or two relay-chain blocks; a gap of more than ten relay
+	/// blocks (a minute) is a stall, and provisioning deadlines do not count its excess.
+	pub const MaxLiveGap: u32 = 10;
 	/// 0.1 DINF per live subscription: it pays for the record (about 700 bytes with its queue,
 	/// due and provider entries) and comes back when the subscription ends.
 	pub const SubscriptionDeposit: Balance = 100 * MILLI_DINF;
@@ -42,6 +64,14 @@ parameter_types! {
 	pub const ProvisionTimeout: u32 = RELAY_BLOCKS_PER_HOUR / 6;
 	/// Gateways warn subscribers an hour before their funds run out.
 	pub const LowFundsWarning: u32 = RELAY_BLOCKS_PER_HOUR;
+	/// A subscription that found no eligible offering is tried again a minute later, not every
+	/// block: within `AwardTimeout` that is at most eleven tries.
+	pub const AwardRetryInterval: u32 = 10;
+	/// 0.001 DINF burned from the deposit per try that finds no offering: at most 0.011 DINF of
+	/// the 0.1 DINF deposit over `AwardTimeout`. A try reads at most `MaxOfferingsPerType`
+	/// offerings, about 4 ms of block time, which transaction fees price near 0.00004 DINF; the
+	/// fee is 25 times that, so a flood of hopeless subscriptions pays for the work it causes.
+	pub const AwardAttemptFee: Balance = MILLI_DINF;
 	/// The market's hook may use a quarter of a block for awards and expiries; the rest waits
 	/// for the next block. An award goes ahead only if its worst case (reading all
 	/// `MaxOfferingsPerType` offerings, about 190 KB of proof) still fits, and is then charged
@@ -67,6 +97,14 @@ impl pallet_dinfra_provider::Config for Runtime {
 	type MaxOfferingsPerType = ConstU32<64>;
 	type MaxOfferingsPerProvider = ConstU32<32>;
 	type MaxPreferred = ConstU32<8>;
+	type BlockNumberProvider = cumulus_pallet_parachain_system::RelaychainDataProvider<Runtime>;
+	type CollateralPerUnit = CollateralPerUnit;
+	type TimeoutSlash = TimeoutSlash;
+	type FailureSlash = FailureSlash;
+	type EarlyCancelSlash = EarlyCancelSlash;
+	/// Three faults not paid off by deployments reported running put a provider on probation.
+	type StrikeLimit = ConstU32<3>;
+	type Probation = Probation;
 	type WeightInfo = crate::weights::pallet_dinfra_provider::WeightInfo<Runtime>;
 }
 
@@ -79,9 +117,15 @@ impl pallet_dinfra_subscription::Config for Runtime {
 	type MinRunway = MinRunway;
 	type AwardTimeout = AwardTimeout;
 	type ProvisionTimeout = ProvisionTimeout;
+	type MinServicePeriod = MinServicePeriod;
+	type MaxLiveGap = MaxLiveGap;
 	type MaxAwardAttempts = ConstU32<3>;
 	type LowFundsWarning = LowFundsWarning;
 	type MaxQueueLength = ConstU32<1_000>;
+	/// A quarter of the queue: a flood of subscriptions to one type leaves room for others.
+	type MaxQueuePerType = ConstU32<250>;
+	type AwardRetryInterval = AwardRetryInterval;
+	type AwardAttemptFee = AwardAttemptFee;
 	type MaxCidLength = ConstU32<100>;
 	type MaxEndpointLength = ConstU32<256>;
 	type MaxReasonLength = ConstU32<256>;
@@ -104,7 +148,9 @@ impl pallet_dinfra_subscription::BenchmarkHelper<AccountId, Balance> for Benchma
 	) -> (dinfra_primitives::DeploymentTypeId, alloc::vec::Vec<AccountId>) {
 		use frame_support::traits::fungible::Mutate;
 		let fund = |who: &AccountId| {
-			let _ = Balances::set_balance(who, 1_000 * DINF);
+			// The bond, the deposit and the collateral of `capacity` units, with room to spare.
+			let collateral = CollateralPerUnit::get().saturating_mul(capacity.into());
+			let _ = Balances::set_balance(who, (1_000 * DINF).saturating_add(collateral));
 		};
 		let owner: AccountId = frame_benchmarking::account("type-owner", 0, 0);
 		fund(&owner);

@@ -233,7 +233,14 @@ fn quote_lists_open_offerings_with_free_capacity_cheapest_first() {
 		// 5 is full and 7 is closed.
 		assert_eq!(
 			quote(QuoteTarget::Any),
-			vec![Quote { provider: 6, price_per_block: 10, capacity: 4, free_capacity: 4 }]
+			vec![Quote {
+				provider: 6,
+				price_per_block: 10,
+				capacity: 4,
+				free_capacity: 4,
+				collateral: 4 * COLLATERAL_PER_UNIT,
+				record: Default::default(),
+			}]
 		);
 		assert_eq!(quote(QuoteTarget::Provider(5)), vec![]);
 		assert_ok!(crate::Pallet::<Test>::open_offering(RuntimeOrigin::signed(7), small));

@@ -2,10 +2,12 @@
 //! offerings, and the award.
 
 mod award;
+mod collateral;
 mod demo;
 mod deployment_types;
 mod offerings;
 mod providers;
+mod record;
 
 use crate::{mock::*, DeploymentTypeId, Offerings, Providers};
 use polkadot_sdk::frame_support::assert_ok;

@@ -16,7 +16,7 @@ fn create_offering_holds_a_deposit_and_lists_the_provider() {
 			(offering.capacity, offering.in_use, offering.price_per_block, offering.open),
 			(4, 0, 10, true)
 		);
-		assert_eq!(held(5), PROVIDER_BOND + OFFERING_DEPOSIT);
+		assert_eq!(held(5), PROVIDER_BOND + OFFERING_DEPOSIT + 4 * COLLATERAL_PER_UNIT);
 		assert_eq!(OfferingsByType::<Test>::get(small).to_vec(), vec![5]);
 		assert_eq!(Providers::<Test>::get(5).unwrap().offerings, 1);
 		assert_eq!(
@@ -26,6 +26,7 @@ fn create_offering_holds_a_deposit_and_lists_the_provider() {
 				deployment_type: small,
 				capacity: 4,
 				price_per_block: 10,
+				collateral: 4 * COLLATERAL_PER_UNIT,
 			})
 		);
 		run_to_block(2);
@@ -146,6 +147,7 @@ fn a_price_change_applies_to_new_awards_only() {
 				deployment_type: small,
 				capacity: 3,
 				price_per_block: 25,
+				collateral: 3 * COLLATERAL_PER_UNIT,
 			})
 		);
 		let second = DinfraProvider::award(small, &AwardTarget::Any, 100, &[]).outcome.unwrap();
@@ -225,7 +227,7 @@ fn remove_offering_returns_the_deposit_once_nothing_runs() {
 			RuntimeEvent::DinfraProvider(Event::OfferingRemoved {
 				provider: 5,
 				deployment_type: small,
-				deposit_returned: OFFERING_DEPOSIT,
+				deposit_returned: OFFERING_DEPOSIT + 3 * COLLATERAL_PER_UNIT,
 			})
 		);
 		assert_noop!(

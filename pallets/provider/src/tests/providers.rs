@@ -74,7 +74,7 @@ fn unregister_provider_removes_offerings_and_returns_bond_and_deposits() {
 		provider_offering(5, small, 3, 10);
 		offer(5, collator, 1, 0);
 		provider_offering(6, small, 3, 10);
-		assert_eq!(held(5), PROVIDER_BOND + 2 * OFFERING_DEPOSIT);
+		assert_eq!(held(5), PROVIDER_BOND + 2 * OFFERING_DEPOSIT + 4 * COLLATERAL_PER_UNIT);
 
 		assert_ok!(DinfraProvider::unregister_provider(RuntimeOrigin::signed(5)));
 		assert_eq!(held(5), 0);
@@ -88,7 +88,7 @@ fn unregister_provider_removes_offerings_and_returns_bond_and_deposits() {
 			RuntimeEvent::DinfraProvider(Event::ProviderUnregistered {
 				provider: 5,
 				offerings_removed: 2,
-				returned: PROVIDER_BOND + 2 * OFFERING_DEPOSIT,
+				returned: PROVIDER_BOND + 2 * OFFERING_DEPOSIT + 4 * COLLATERAL_PER_UNIT,
 			})
 		);
 		assert_eq!(total_issuance(), issuance);

@@ -61,11 +61,20 @@ fn subscribe_refuses_a_retired_type_that_still_has_offerings() {
 fn subscribe_refuses_when_the_queue_is_full() {
 	new_test_ext().execute_with(|| {
 		let ty = new_type("vm-small");
-		for i in 0..MAX_QUEUE_LENGTH {
+		let other = new_type("vm-large");
+		// One type's queue holds MAX_QUEUE_PER_TYPE, all of them MAX_QUEUE_LENGTH.
+		for i in 0..MAX_QUEUE_PER_TYPE {
 			subscribe(1 + u64::from(i % 30), ty, 10, 100);
 		}
 		assert_noop!(
 			subscribe_call(31, ty, DESCRIPTOR_CID, AwardTarget::Any),
+			Error::<Test>::QueueFull
+		);
+		for i in MAX_QUEUE_PER_TYPE..MAX_QUEUE_LENGTH {
+			subscribe(1 + u64::from(i % 30), other, 10, 100);
+		}
+		assert_noop!(
+			subscribe_call(31, other, DESCRIPTOR_CID, AwardTarget::Any),
 			Error::<Test>::QueueFull
 		);
 	});

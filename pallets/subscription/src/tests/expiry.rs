@@ -11,7 +11,10 @@ type W = crate::weights::SubstrateWeight<Test>;
 type PW = pallet_dinfra_provider::weights::SubstrateWeight<Test>;
 
 fn per_due_entry() -> Weight {
-	W::due_probe() + W::process_due_entry() + <DinfraProvider as Market<_, _>>::release_weight()
+	W::due_probe()
+		+ W::process_due_entry()
+		+ <DinfraProvider as Market<_, _>>::release_weight()
+		+ <DinfraProvider as Market<_, _>>::record_outcome_weight()
 }
 
 #[test]
@@ -137,7 +140,7 @@ fn a_jump_of_the_clock_with_entries_due_walks_to_them() {
 /// exactly `k` subscriptions, and a budget one unit smaller awards `k - 1`.
 #[test]
 fn an_award_is_charged_for_the_offerings_it_read() {
-	let actual = W::process_award() + PW::award(1);
+	let actual = step() + PW::award(1);
 	let fixed = W::on_initialize_idle() + W::due_probe();
 	let k = 12;
 	assert!(per_award().any_gt(actual * 2), "the worst case reads many more offerings");
@@ -161,6 +164,40 @@ fn an_award_is_charged_for_the_offerings_it_read() {
 	}
 }
 
+/// What the hook charges for one turn of the award queues, before the market's part: the worst
+/// of an award, a deferral and an end.
+fn step() -> Weight {
+	W::process_award().max(W::process_award_deferred()).max(W::process_award_ended())
+}
+
 fn per_award() -> Weight {
-	W::process_award() + <DinfraProvider as Market<_, _>>::max_award_weight()
+	step() + <DinfraProvider as Market<_, _>>::max_award_weight()
+}
+
+/// After a day's stall of the parachain (14,400 relay blocks in one parachain block) with
+/// entries due in the index, the hook catches up within two parachain blocks, with a quarter of
+/// a 10 MiB proof to spend: empty spans of the index are stepped over with one read each.
+#[test]
+fn after_a_days_stall_the_hook_catches_up_within_two_blocks() {
+	new_test_ext().execute_with(|| {
+		let ty = new_type("vm-small");
+		offer(20, ty, 40, 1);
+		// Forty paid subscriptions, running, with expiries spread over the day.
+		let ids: Vec<_> =
+			(1..=40u64).map(|who| subscribe(who, ty, 1, MIN_RUNWAY + who * 300)).collect();
+		run_to_block(2);
+		for &id in &ids {
+			running(20, id);
+		}
+		MaxBlockWork::set(Weight::from_parts(500_000_000_000, 10 * 1024 * 1024 / 4));
+		let stalled = System::block_number() + 14_400;
+		System::set_block_number(stalled);
+		DinfraSubscription::on_initialize(stalled);
+		run_to_block(stalled + 1);
+		assert!(
+			ids.iter().all(|id| !Subscriptions::<Test>::contains_key(id)),
+			"every subscription whose funds ran out during the stall has ended"
+		);
+		assert_eq!(DueCursor::<Test>::get(), Some(stalled + 2));
+	});
 }

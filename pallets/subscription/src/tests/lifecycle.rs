@@ -5,7 +5,8 @@ use super::*;
 use crate::{ProvisioningFailure, TerminationReason};
 use polkadot_sdk::frame_support::assert_ok;
 
-const PROVIDER_HOLD: Balance = 1_000 + 50;
+/// The bond, the offering deposit and the collateral of the two units 20 offers.
+const PROVIDER_HOLD: Balance = 1_000 + 50 + 2 * COLLATERAL_PER_UNIT;
 
 /// Subscribes account 1 to a type offered by 20 at 10 per block, with `funding`, and has 20
 /// report it running at block 2. Returns the type and the subscription.
@@ -197,7 +198,8 @@ fn cancellation_by_the_provider_pays_what_ran_and_refunds_the_rest() {
 				paid: 50,
 			}
 		);
-		assert_eq!((free(1), held(1)), (ENDOWMENT - 50, 0));
+		// Cancelled within the minimum service period: the slash is the subscriber's.
+		assert_eq!((free(1), held(1)), (ENDOWMENT - 50 + EARLY_CANCEL_SLASH, 0));
 		assert_eq!(total_issuance(), issuance);
 		run_to_block(30);
 	});
@@ -297,7 +299,7 @@ fn failed_provisioning_goes_to_another_provider_until_attempts_run_out() {
 		assert_eq!(provider_of(id), Some(22));
 		assert_eq!(sub(id).failed_providers.to_vec(), vec![20, 21]);
 
-		// The third failure ends it, with a full refund.
+		// The third failure ends it, with a full refund; the three faults were paid to it.
 		failed(22, id);
 		assert_eq!(
 			last_event(),
@@ -311,7 +313,10 @@ fn failed_provisioning_goes_to_another_provider_until_attempts_run_out() {
 				paid: 0,
 			}
 		);
-		assert_eq!((free(1), held(1)), (ENDOWMENT, 0));
+		assert_eq!(
+			(free(1), held(1)),
+			(ENDOWMENT + FAILURE_SLASH + TIMEOUT_SLASH + FAILURE_SLASH, 0)
+		);
 		assert_eq!(total_issuance(), issuance);
 		run_to_block(12);
 	});

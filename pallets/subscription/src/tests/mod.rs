@@ -1,12 +1,14 @@
 //! Tests of subscriptions, one file per concern: whole lifecycles, funding arithmetic, refused
 //! calls, the carry-over of per-block work, and a randomized run of many calls.
 
+mod accountability;
 mod errors;
 mod expiry;
 mod funding;
 mod lifecycle;
 mod proof_size;
 mod property;
+mod queue;
 
 use crate::{mock::*, Event, Subscription, SubscriptionId, SubscriptionStatus, Subscriptions};
 use dinfra_primitives::{AwardTarget, DeploymentTypeId};

@@ -15,6 +15,7 @@ const READS: &[(&str, &[&str])] = &[
 		&[
 			"DinfraProvider::DeploymentTypes",
 			"DinfraSubscription::Intake",
+			"DinfraSubscription::TypeQueues",
 			"Balances::Holds",
 			"System::Account",
 		],
@@ -38,16 +39,25 @@ const READS: &[(&str, &[&str])] = &[
 			"System::Account",
 			"DinfraProvider::Offerings",
 			"DinfraProvider::Providers",
+			"DinfraProvider::TrackRecords",
 		],
 	),
-	("report_deployment (Running)", &["DinfraSubscription::Subscriptions"]),
+	(
+		"report_deployment (Running)",
+		&["DinfraSubscription::Subscriptions", "DinfraProvider::TrackRecords"],
+	),
 	(
 		"report_deployment (Failed)",
 		&[
 			"DinfraSubscription::Subscriptions",
 			"DinfraSubscription::Intake",
+			"DinfraSubscription::TypeQueues",
 			"DinfraProvider::Offerings",
 			"DinfraProvider::Providers",
+			"DinfraProvider::TrackRecords",
+			"Balances::Holds",
+			"System::Account",
+			"System::Account",
 		],
 	),
 	(
@@ -63,8 +73,9 @@ const READS: &[(&str, &[&str])] = &[
 		"on_initialize, nothing due",
 		&[
 			"DinfraSubscription::DueCursor",
+			"DinfraSubscription::LiveClock",
 			"DinfraSubscription::Intake",
-			"DinfraSubscription::DueCount",
+			"DinfraSubscription::DueSpans",
 		],
 	),
 ];

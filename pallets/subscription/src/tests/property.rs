@@ -1,10 +1,15 @@
 //! A randomized run: thousands of calls by many subscribers and providers over several types,
-//! in random order, with every invariant of both pallets checked after every block and the
-//! funds of all accounts conserved.
+//! in random order: subscriptions, reports (running, failed, declined), cancellations, capacity
+//! and collateral changes, providers registering and unregistering, slashes, jumps of the relay
+//! clock and a reduced `MaxBlockWork`. After every step, both pallets' invariants hold (every
+//! hold equals what the records say) and the total issuance equals all free plus held funds.
 
 use super::*;
 use crate::DeploymentReport;
-use polkadot_sdk::frame_support::{traits::fungible::InspectHold, BoundedVec};
+use polkadot_sdk::frame_support::{
+	traits::{fungible::InspectHold, Hooks},
+	BoundedVec,
+};
 
 /// A small deterministic generator (xorshift64*), so that a failure can be replayed.
 struct Rng(u64);
@@ -92,6 +97,8 @@ fn run(seed: u64, steps: u32) {
 							id,
 							if rng.below(4) == 0 {
 								DeploymentReport::Failed { reason: bounded(b"no capacity") }
+							} else if rng.below(5) == 0 {
+								DeploymentReport::Declined { reason: bounded(b"bad image") }
 							} else {
 								DeploymentReport::Running {
 									endpoint: bounded(b"http://127.0.0.1:9000"),
@@ -113,7 +120,23 @@ fn run(seed: u64, steps: u32) {
 				8 => {
 					let provider = PROVIDERS[rng.below(5) as usize];
 					let ty = types[rng.below(3) as usize];
-					match rng.below(3) {
+					match rng.below(6) {
+						3 => DinfraProvider::unregister_provider(RuntimeOrigin::signed(provider))
+							.map(|_| ())
+							.map_err(|e| e.error),
+						4 => DinfraProvider::register_provider(
+							RuntimeOrigin::signed(provider),
+							bounded(b"{}"),
+						)
+						.and_then(|()| {
+							DinfraProvider::create_offering(
+								RuntimeOrigin::signed(provider),
+								ty,
+								1 + rng.below(4) as u32,
+								rng.below(4) * 5,
+								bounded(b""),
+							)
+						}),
 						0 => DinfraProvider::close_offering(RuntimeOrigin::signed(provider), ty),
 						1 => DinfraProvider::open_offering(RuntimeOrigin::signed(provider), ty),
 						_ => DinfraProvider::update_offering(
@@ -125,12 +148,28 @@ fn run(seed: u64, steps: u32) {
 						),
 					}
 				}
+				9 if rng.below(8) == 0 => {
+					// The relay clock jumps while the parachain stalls: one parachain block.
+					let next = System::block_number() + 2 + rng.below(60);
+					System::set_block_number(next);
+					DinfraSubscription::on_initialize(next);
+					Ok(())
+				}
+				10 if rng.below(8) == 0 => {
+					// A block with room for only a few steps: the rest is carried over.
+					let full = MaxBlockWork::get();
+					MaxBlockWork::set(full / (2 + rng.below(200)));
+					run_to_block(System::block_number() + 1);
+					MaxBlockWork::set(full);
+					Ok(())
+				}
 				_ => {
 					run_to_block(System::block_number() + 1 + rng.below(3));
 					Ok(())
 				}
 			};
 			check_invariants();
+			assert_eq!(total_issuance(), all_funds(), "funds are conserved at every step");
 		}
 		// Let everything paid run out, then end what is left.
 		run_to_block(System::block_number() + 400);
@@ -148,7 +187,8 @@ fn run(seed: u64, steps: u32) {
 
 #[test]
 fn random_calls_keep_every_invariant_and_conserve_funds() {
+	// 10,500 steps in all.
 	for seed in [0x5eed_0001, 0xdead_beef, 0x1234_5678_9abc] {
-		run(seed, 1_500);
+		run(seed, 3_500);
 	}
 }

@@ -491,7 +491,8 @@ impl CloudStackDriver {
 			None => placement.template_id.as_ref(),
 		}
 		.ok_or_else(|| {
-			DriverError::Refused(format!(
+			// The descriptor asks for what this provider does not offer: declined.
+			DriverError::Invalid(format!(
 				"this provider offers no template for image {}",
 				spec.descriptor["image"]
 			))
@@ -514,7 +515,7 @@ impl CloudStackDriver {
 			let encoded = base64::engine::general_purpose::STANDARD.encode(data);
 			// CloudStack takes up to 32 KiB of Base64 user data (in a POST).
 			if encoded.len() > 32_768 {
-				return Err(DriverError::Refused(
+				return Err(DriverError::Invalid(
 					"the user data exceeds CloudStack's 32 KiB".into(),
 				));
 			}
