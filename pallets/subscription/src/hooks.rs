@@ -168,16 +168,16 @@ impl<T: Config> Pallet<T> {
 	/// queued during the loop and it ends.
 	pub(crate) fn process_awards(now: BillingBlockOf<T>, meter: &mut WeightMeter) {
 		let mut intake = Intake::<T>::get();
-		// The worst of the three ends a try can have.
-		let step = T::WeightInfo::process_award()
+		// A turn goes ahead only if the worst of the three ends a try can have fits, with the
+		// market's worst case; it is then charged for the end it had and what the market read.
+		let worst = T::WeightInfo::process_award()
 			.max(T::WeightInfo::process_award_deferred())
-			.max(T::WeightInfo::process_award_ended());
-		let worst = step.saturating_add(T::Market::max_award_weight());
+			.max(T::WeightInfo::process_award_ended())
+			.saturating_add(T::Market::max_award_weight());
 		while intake.turn_head < intake.turn_tail {
 			if !meter.can_consume(worst) {
 				break;
 			}
-			meter.consume(step);
 			let turn = intake.turn_head;
 			intake.turn_head = intake.turn_head.saturating_add(1);
 			let Some(deployment_type) = Turns::<T>::take(turn) else { continue };
@@ -200,10 +200,15 @@ impl<T: Config> Pallet<T> {
 				}
 				_ => None,
 			});
-			if let Some((id, sub, since)) = awaiting {
-				queue.queued = queue.queued.saturating_sub(1);
-				intake.queued = intake.queued.saturating_sub(1);
-				Self::try_award(id, sub, since, now, meter);
+			match awaiting {
+				Some((id, sub, since)) => {
+					queue.queued = queue.queued.saturating_sub(1);
+					intake.queued = intake.queued.saturating_sub(1);
+					let step = Self::try_award(id, sub, since, now, meter);
+					meter.consume(step);
+				}
+				// An entry left behind costs the reads of an award's step, and no try.
+				None => meter.consume(T::WeightInfo::process_award()),
 			}
 			if queue.head < queue.tail {
 				TypeQueues::<T>::insert(deployment_type, queue);
@@ -216,14 +221,15 @@ impl<T: Config> Pallet<T> {
 
 	/// Tries to award one subscription taken from its queue, charging `meter` what the market
 	/// read. One that finds no offering pays `AwardAttemptFee` and is parked until its next try,
-	/// or ends `NoOffering` after `AwardTimeout`.
+	/// or ends `NoOffering` after `AwardTimeout`. Returns the benchmarked weight of the end it
+	/// had, for the caller to charge.
 	fn try_award(
 		id: SubscriptionId,
 		mut sub: Subscription<T>,
 		since: BillingBlockOf<T>,
 		now: BillingBlockOf<T>,
 		meter: &mut WeightMeter,
-	) {
+	) -> Weight {
 		let attempt = T::Market::award(
 			sub.deployment_type,
 			&sub.target,
@@ -253,14 +259,16 @@ impl<T: Config> Pallet<T> {
 					provision_deadline,
 				});
 				Subscriptions::<T>::insert(id, sub);
+				T::WeightInfo::process_award()
 			}
 			Err(_) => {
 				// Hooks are not transactional by themselves: a failed step leaves nothing half
 				// done, and the subscription is parked to be tried again.
 				let original = sub.clone();
+				let timed_out = now.saturating_sub(since) >= T::AwardTimeout::get();
 				let deferred = with_storage_layer(|| {
 					let fee = Self::burn_attempt_fee(&mut sub);
-					if now.saturating_sub(since) >= T::AwardTimeout::get() {
+					if timed_out {
 						return Self::end(id, sub.clone(), TerminationReason::NoOffering, now);
 					}
 					let next_try = Self::park(id, &mut sub, since, now);
@@ -273,6 +281,11 @@ impl<T: Config> Pallet<T> {
 					let mut sub = original;
 					Self::park(id, &mut sub, since, now);
 					Subscriptions::<T>::insert(id, sub);
+				}
+				if timed_out {
+					T::WeightInfo::process_award_ended()
+				} else {
+					T::WeightInfo::process_award_deferred()
 				}
 			}
 		}

@@ -88,7 +88,7 @@ impl<T: Config> Pallet<T> {
 			total_queued = total_queued.saturating_add(queue.queued.into());
 		}
 		ensure!(
-			in_turns.keys().all(|ty| TypeQueues::<T>::contains_key(ty)),
+			in_turns.keys().all(TypeQueues::<T>::contains_key),
 			"a type with no queue has a turn"
 		);
 		ensure!(total_queued == intake.queued, "the queues' counts do not add up");

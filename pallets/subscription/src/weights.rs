@@ -1,8 +1,12 @@
-//! Weights for `pallet_dinfra_subscription`.
+//! Weights for `pallet_dinfra_subscription` in the pallet's own test runtime (`mock.rs`).
 //!
-//! The storage reads, writes and proof sizes follow the accesses that `benchmarking.rs`
-//! exercises in each step's worst case. The ref-time figures are conservative estimates until
-//! the runtime (and with it `frame-omni-bencher`) exists to regenerate this file.
+//! The runtime does not use these: it uses the weights `frame-omni-bencher` measured from this
+//! pallet's benchmarks in the runtime's wasm (`runtime/src/weights/`, `./scripts/bench`), the one
+//! source of weights on chain. These stay separate, on purpose: they list the same storage
+//! accesses as the benchmarks' worst cases with round, conservative figures, so that the
+//! pallet's tests of the hook's weight meter (how many steps fit a budget) do not move each
+//! time the machine that measures the runtime's weights does. A test that depends on a figure
+//! computes it from these functions, never from a constant.
 
 #![allow(unused_parens)]
 #![allow(unused_imports)]

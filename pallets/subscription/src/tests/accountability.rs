@@ -75,7 +75,7 @@ fn a_reported_failure_costs_less_than_a_timeout_and_a_decline_costs_nothing() {
 		let (ty, id) = awarded_to_20();
 		failed(20, id);
 		assert_eq!(slashed_events(), vec![(20, Fault::ProvisioningFailed, FAILURE_SLASH, 1)]);
-		assert!(FAILURE_SLASH < TIMEOUT_SLASH);
+		const { assert!(FAILURE_SLASH < TIMEOUT_SLASH) };
 		run_to_block(3);
 		assert_eq!(provider_of(id), Some(21));
 		let before = (free(1), collateral(21, ty));

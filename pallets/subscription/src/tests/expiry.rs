@@ -140,7 +140,7 @@ fn a_jump_of_the_clock_with_entries_due_walks_to_them() {
 /// exactly `k` subscriptions, and a budget one unit smaller awards `k - 1`.
 #[test]
 fn an_award_is_charged_for_the_offerings_it_read() {
-	let actual = step() + PW::award(1);
+	let actual = W::process_award() + PW::award(1);
 	let fixed = W::on_initialize_idle() + W::due_probe();
 	let k = 12;
 	assert!(per_award().any_gt(actual * 2), "the worst case reads many more offerings");
@@ -164,8 +164,8 @@ fn an_award_is_charged_for_the_offerings_it_read() {
 	}
 }
 
-/// What the hook charges for one turn of the award queues, before the market's part: the worst
-/// of an award, a deferral and an end.
+/// What a turn of the award queues must fit, before the market's part: the worst of an award,
+/// a deferral and an end (it is then charged for the one it had).
 fn step() -> Weight {
 	W::process_award().max(W::process_award_deferred()).max(W::process_award_ended())
 }
