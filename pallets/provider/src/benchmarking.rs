@@ -149,6 +149,25 @@ mod benchmarks {
 		assert!(!Providers::<T>::contains_key(&who));
 	}
 
+	/// Unregistering when each of the provider's `o` offerings is the last of a retired type,
+	/// so that the type's record goes too: the other path `unregister_provider` can take.
+	#[benchmark]
+	fn unregister_provider_retired(o: Linear<0, { T::MaxOfferingsPerProvider::get() }>) {
+		let who = new_provider::<T>(0);
+		for t in 0..o {
+			let id = new_type::<T>(t);
+			new_offering::<T>(&who, id, 10);
+			let owner = DeploymentTypes::<T>::get(id).expect("registered").owner;
+			DinfraProvider::<T>::do_retire_deployment_type(owner, id).expect("the owner retires");
+		}
+
+		#[extrinsic_call]
+		unregister_provider(RawOrigin::Signed(who.clone()));
+
+		assert!(!Providers::<T>::contains_key(&who));
+		assert_eq!(DeploymentTypes::<T>::iter().count(), 0, "the retired types went with it");
+	}
+
 	#[benchmark]
 	fn create_offering() {
 		let id = new_type::<T>(0);

@@ -444,6 +444,13 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
+		/// The weight of unregistering with `offerings` offerings: the worse of its two paths
+		/// (the offerings' type lists at their longest, or each the last of a retired type).
+		pub fn unregister_weight(offerings: u32) -> Weight {
+			T::WeightInfo::unregister_provider(offerings)
+				.max(T::WeightInfo::unregister_provider_retired(offerings))
+		}
+
 		/// Registers one deployment type of the genesis config, by the rules of
 		/// `register_deployment_type`.
 		fn register_genesis_type(
@@ -522,11 +529,11 @@ pub mod pallet {
 		/// Refused while any deployment is awarded to it. Otherwise its offerings are removed,
 		/// and its bond and offering deposits are returned.
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::unregister_provider(T::MaxOfferingsPerProvider::get()))]
+		#[pallet::weight(Pallet::<T>::unregister_weight(T::MaxOfferingsPerProvider::get()))]
 		pub fn unregister_provider(origin: OriginFor<T>) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let removed = Self::do_unregister_provider(who)?;
-			Ok(Some(T::WeightInfo::unregister_provider(removed)).into())
+			Ok(Some(Self::unregister_weight(removed)).into())
 		}
 
 		/// Offer a deployment type: run up to `capacity` deployments of it at once, at

@@ -22,6 +22,8 @@ pub trait WeightInfo {
 	fn register_provider() -> Weight;
 	fn update_provider() -> Weight;
 	fn unregister_provider(o: u32) -> Weight;
+	/// Unregistering when each offering is the last of a retired type, which goes with it.
+	fn unregister_provider_retired(o: u32) -> Weight;
 	fn create_offering() -> Weight;
 	fn update_offering() -> Weight;
 	fn close_offering() -> Weight;
@@ -74,6 +76,15 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(o.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(o.into())))
+	}
+	/// As `unregister_provider`, with each type's record removed.
+	fn unregister_provider_retired(o: u32) -> Weight {
+		Weight::from_parts(60_000_000, 4_400)
+			.saturating_add(Weight::from_parts(32_000_000, 4_000).saturating_mul(o.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(o.into())))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(o.into())))
 	}
 	/// Storage: `DinfraProvider::Providers` (r:1 w:1), `DeploymentTypes` (r:1 w:0),
 	/// `Offerings` (r:1 w:1), `OfferingsByType` (r:1 w:1), `Balances::Holds` (r:1 w:1)
