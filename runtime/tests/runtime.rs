@@ -518,10 +518,16 @@ fn the_runtime_lists_the_benchmarks_of_both_pallets() {
 }
 
 /// The goals for `subscribe`, from its generated weight (`runtime/src/weights/`, measured by
-/// `scripts/bench`) with the base weight every extrinsic pays: at least 2,000 fit in one block's
+/// `scripts/bench`) with the base weight every extrinsic pays: at least 1,600 fit in one block's
 /// normal class by ref time, and at least 500 by proof size.
+///
+/// It was 2,000 (2,146 measured) before the award queues became one per deployment type taking
+/// turns, which is what keeps a flood of subscriptions to one type from holding up another's
+/// awards: `subscribe` now also reads and writes its type's queue and, when the queue was empty,
+/// writes the type into the ring of turns (5 reads and 6 writes instead of 3 and 4, at 25 µs and
+/// 100 µs each). Measured: 1,605 per block.
 #[test]
-fn at_least_2000_subscriptions_fit_in_a_block() {
+fn at_least_1600_subscriptions_fit_in_a_block() {
 	use dinfra_runtime::configs::RuntimeBlockWeights;
 	use pallet_dinfra_subscription::WeightInfo as _;
 	use polkadot_sdk::frame_support::dispatch::DispatchClass;
@@ -534,6 +540,34 @@ fn at_least_2000_subscriptions_fit_in_a_block() {
 	let by_ref_time = limit.ref_time() / subscribe.ref_time();
 	let by_proof = limit.proof_size() / subscribe.proof_size().max(1);
 	println!("subscribe: {subscribe:?}; per block: {by_ref_time} by ref time, {by_proof} by proof");
-	assert!(by_ref_time >= 2_000, "{by_ref_time} subscriptions per block by ref time");
+	assert!(by_ref_time >= 1_600, "{by_ref_time} subscriptions per block by ref time");
 	assert!(by_proof >= 500, "{by_proof} subscriptions per block by proof size");
+}
+
+/// One-offering awards per block within `MaxBlockWork`, from the generated weights: the hook's
+/// idle cost and one probe of the due index, then awards charged for what they read (a turn of
+/// the queues and `award(1)`), while the worst case of a turn (its worst end and
+/// `award(MaxOfferingsPerType)`) must still fit before each. The goal is 160.
+#[test]
+fn at_least_160_one_offering_awards_fit_in_a_block() {
+	use dinfra_primitives::Market;
+	use pallet_dinfra_provider::WeightInfo as _;
+	use pallet_dinfra_subscription::WeightInfo as _;
+	type S = dinfra_runtime::weights::pallet_dinfra_subscription::WeightInfo<Runtime>;
+	type P = dinfra_runtime::weights::pallet_dinfra_provider::WeightInfo<Runtime>;
+	let limit = dinfra_runtime::configs::dinfra::MaxBlockWork::get();
+	let fixed = S::on_initialize_idle().saturating_add(S::due_probe());
+	let actual = S::process_award().saturating_add(P::award(1));
+	let worst = S::process_award()
+		.max(S::process_award_deferred())
+		.max(S::process_award_ended())
+		.saturating_add(<DinfraProvider as Market<_, _>>::max_award_weight());
+	let mut used = fixed;
+	let mut awards = 0u32;
+	while used.saturating_add(worst).all_lte(limit) {
+		used = used.saturating_add(actual);
+		awards += 1;
+	}
+	println!("one-offering awards per block: {awards} (each {actual:?}; worst {worst:?})");
+	assert!(awards >= 160, "{awards} one-offering awards per block");
 }
