@@ -201,3 +201,47 @@ fn after_a_days_stall_the_hook_catches_up_within_two_blocks() {
 		assert_eq!(DueCursor::<Test>::get(), Some(stalled + 2));
 	});
 }
+
+/// An expiry that fails part-way (here: the subscriber's funding hold is short of what the
+/// record says, so the refund cannot be made exactly) keeps nothing of the step, and the
+/// subscription is due again in the next block: it is never left without the entry that ends
+/// it. Once the hold is whole again, the next block ends it.
+#[test]
+fn an_expiry_that_fails_part_way_is_due_again_and_ends_later() {
+	use crate::{Due, HoldReason};
+	use polkadot_sdk::frame_support::traits::{
+		fungible::{InspectHold, Mutate, MutateHold},
+		tokens::{Fortitude, Precision},
+	};
+	new_test_ext().execute_with(|| {
+		let ty = new_type("vm-small");
+		offer(20, ty, 1, 10);
+		let id = subscribe(1, ty, 10, 100);
+		run_to_block(2);
+		running(20, id);
+		let expires_at = DinfraSubscription::expires_at(&sub(id)).expect("paid");
+		run_to_block(expires_at - 1);
+		// Break the books: burn what is left of the funding hold, behind the pallet's back.
+		let held_funding = Balances::balance_on_hold(&HoldReason::Funding.into(), &1);
+		Balances::burn_held(
+			&HoldReason::Funding.into(),
+			&1,
+			held_funding,
+			Precision::Exact,
+			Fortitude::Force,
+		)
+		.unwrap();
+		System::set_block_number(expires_at);
+		DinfraSubscription::on_initialize(expires_at);
+		// The step failed: the subscription is still there, with its entry a block on.
+		let due = sub(id).due_at.expect("a due entry");
+		assert_eq!(due, expires_at + 1);
+		assert!(Due::<Test>::contains_key(due, id));
+		// Mend the hold; the next block ends it.
+		Balances::mint_into(&1, held_funding).unwrap();
+		Balances::hold(&HoldReason::Funding.into(), &1, held_funding).unwrap();
+		System::set_block_number(expires_at + 1);
+		DinfraSubscription::on_initialize(expires_at + 1);
+		assert!(!Subscriptions::<Test>::contains_key(id));
+	});
+}
