@@ -147,9 +147,7 @@ impl<T: Config> Pallet<T> {
 			let (span, offset) = Self::due_span(block);
 			DueSpans::<T>::mutate(span, |bits| {
 				let bits = bits.get_or_insert([0; 32]);
-				if let Some(byte) = bits.get_mut((offset / 8) as usize) {
-					*byte |= 1 << (offset % 8);
-				}
+				Self::set_due_bit(bits, offset);
 			});
 		}
 	}
@@ -166,8 +164,9 @@ impl<T: Config> Pallet<T> {
 		if left == 0 {
 			let (span, offset) = Self::due_span(block);
 			DueSpans::<T>::mutate_exists(span, |bits| {
-				if let Some(byte) = bits.as_mut().and_then(|b| b.get_mut((offset / 8) as usize)) {
-					*byte &= !(1 << (offset % 8));
+				let (index, bit) = Self::due_bit(offset);
+				if let Some(byte) = bits.as_mut().and_then(|b| b.get_mut(index)) {
+					*byte &= !bit;
 				}
 				if bits.is_some_and(|b| b.iter().all(|byte| *byte == 0)) {
 					*bits = None;
@@ -176,10 +175,25 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// Where block `offset` of a span is in its bitmap: the byte's index and the bit's mask.
+	pub(crate) fn due_bit(offset: u32) -> (usize, u8) {
+		((offset / 8) as usize, 1 << (offset % 8))
+	}
+
+	/// Marks block `offset` of a span as holding due entries.
+	pub(crate) fn set_due_bit(bits: &mut [u8; 32], offset: u32) {
+		let (index, bit) = Self::due_bit(offset);
+		if let Some(byte) = bits.get_mut(index) {
+			*byte |= bit;
+		}
+	}
+
 	/// The first block at or after `offset` in a span's bitmap that holds due entries.
 	pub(crate) fn next_due_in(bits: &[u8; 32], offset: u32) -> Option<u32> {
-		(offset..DUE_SPAN)
-			.find(|o| bits.get((o / 8) as usize).is_some_and(|byte| byte & (1 << (o % 8)) != 0))
+		(offset..DUE_SPAN).find(|o| {
+			let (index, bit) = Self::due_bit(*o);
+			bits.get(index).is_some_and(|byte| byte & bit != 0)
+		})
 	}
 
 	/// Holds `amount` from `who`; holding nothing is a no-op (free subscriptions, zero deposits).

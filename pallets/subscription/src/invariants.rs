@@ -39,9 +39,7 @@ impl<T: Config> Pallet<T> {
 		for block in per_block.keys() {
 			let (span, offset) = Self::due_span(*block);
 			let bits = per_span.entry(span).or_insert([0; 32]);
-			if let Some(byte) = bits.get_mut((offset / 8) as usize) {
-				*byte |= 1 << (offset % 8);
-			}
+			Self::set_due_bit(bits, offset);
 		}
 		let spans: BTreeMap<_, _> = DueSpans::<T>::iter().collect();
 		ensure!(spans == per_span, "a span's bitmap differs from the blocks with due entries");
