@@ -141,7 +141,9 @@ async function relayBlock(): Promise<number | null> {
 async function renderQuotes(): Promise<void> {
   if (!chain) return;
   const body = $('quotes');
-  body.replaceChildren();
+  // Rows are built aside and put in at once, so the table is never seen empty while the chain
+  // is asked.
+  const rows: HTMLTableRowElement[] = [];
   const relayNow = await relayBlock();
   for (const t of types) {
     const quotes = (await chain.api.call.dinfraApi.quote(t.id, 'Any')) as unknown as {
@@ -159,7 +161,7 @@ async function renderQuotes(): Promise<void> {
         td.textContent = c;
         tr.append(td);
       }
-      body.append(tr);
+      rows.push(tr);
     };
     if (quotes.length === 0) {
       row([`${t.name} (${t.id})`, 'no open offering with free capacity', '', '', '', '']);
@@ -175,6 +177,7 @@ async function renderQuotes(): Promise<void> {
       ]);
     }
   }
+  body.replaceChildren(...rows);
 }
 
 async function schemaFor(cid: string): Promise<Schema> {

@@ -151,12 +151,11 @@ try {
   await page.fill('#offering-price', '0.001');
   await page.click('#offering-create');
   await finalized('offering create');
-  await eventually('the offer is quoted', async () => (await page.locator('#quotes').innerText()).includes(alice.address));
   // Beside the offer: the collateral behind its 8 units (10 DINF each) and Alice's record.
-  const quoted = await page.locator('#quotes').innerText();
-  if (!quoted.includes('80 DINF held') || !quoted.includes('new: no awards yet')) {
-    throw new Error(`the offer does not show its collateral and record: ${quoted}`);
-  }
+  await eventually('the offer is quoted with its collateral and record', async () => {
+    const quoted = await page.locator('#quotes').innerText();
+    return quoted.includes(alice.address) && quoted.includes('80 DINF held') && quoted.includes('new: no awards yet');
+  });
   await shot('provider-offers');
 
   // Bob subscribes; below the minimum runway the page refuses to send.
