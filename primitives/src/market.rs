@@ -18,6 +18,10 @@ use scale_info::TypeInfo;
 /// A deployment type's identifier, given out in registration order.
 pub type DeploymentTypeId = u32;
 
+/// The longest list of preferred providers, in an award target and in a quote: the runtime's
+/// `MaxPreferred`. A longer list does not decode.
+pub const MAX_PREFERRED: u32 = 8;
+
 /// Which providers a subscriber accepts.
 #[derive(
 	Encode,
@@ -30,7 +34,7 @@ pub type DeploymentTypeId = u32;
 	EqNoBound,
 	DebugNoBound,
 )]
-#[scale_info(skip_type_params(MaxPreferred))]
+#[scale_info(capture_docs = "always", skip_type_params(MaxPreferred))]
 #[codec(mel_bound(AccountId: MaxEncodedLen))]
 // The `NoBound` derives repeat the bounds on `AccountId`; `MaxPreferred` needs none.
 #[allow(clippy::multiple_bound_locations)]
@@ -40,7 +44,8 @@ pub enum AwardTarget<AccountId: Clone + PartialEq + Eq + core::fmt::Debug, MaxPr
 	/// Only this provider.
 	Provider(AccountId),
 	/// Only providers from this list, which the subscriber trusts; among them the market picks
-	/// the least loaded one, whatever their order in the list.
+	/// the least loaded one, whatever their order in the list. At most `MaxPreferred` (8)
+	/// providers.
 	Preferred(BoundedVec<AccountId, MaxPreferred>),
 }
 
@@ -59,11 +64,12 @@ impl<AccountId: Clone + PartialEq + Eq + core::fmt::Debug, MaxPreferred: Get<u32
 
 /// The outcome of a successful award.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+#[scale_info(capture_docs = "always")]
 pub struct Awarded<AccountId, Balance> {
 	/// The provider that now holds one unit of capacity for the deployment.
 	pub provider: AccountId,
-	/// The offering's price per block at the moment of the award; later price changes of the
-	/// offering do not apply to this deployment.
+	/// The offering's price per relay-chain block at the moment of the award, in DINF's smallest
+	/// unit (10⁻¹² DINF); later price changes of the offering do not apply to this deployment.
 	pub price_per_block: Balance,
 }
 
@@ -83,6 +89,7 @@ pub struct AwardAttempt<AccountId, Balance> {
 
 /// Why the market could not award a deployment.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
+#[scale_info(capture_docs = "always")]
 pub enum MarketError {
 	/// No deployment type has this id.
 	UnknownDeploymentType,
@@ -106,6 +113,7 @@ pub enum MarketError {
 	Eq,
 	Debug,
 )]
+#[scale_info(capture_docs = "always")]
 pub enum Fault {
 	/// The provider let the provisioning deadline pass without a report. The deadline counts
 	/// only the time in which the parachain advanced, so a chain stall is nobody's fault.
@@ -130,6 +138,7 @@ pub enum Fault {
 	Eq,
 	Debug,
 )]
+#[scale_info(capture_docs = "always")]
 pub enum Outcome {
 	/// The provider reported the deployment running, `provisioning_blocks` after the award
 	/// (relay-chain blocks).
@@ -163,6 +172,7 @@ pub enum Outcome {
 	Debug,
 	Default,
 )]
+#[scale_info(capture_docs = "always")]
 pub struct TrackRecord<Balance, BlockNumber> {
 	/// Deployments awarded to the provider.
 	pub awards: u32,
@@ -179,14 +189,14 @@ pub struct TrackRecord<Balance, BlockNumber> {
 	pub declines: u32,
 	/// Deployments the provider cancelled, early or not.
 	pub cancellations: u32,
-	/// Everything slashed from the provider's collateral and paid to subscribers, in the
-	/// currency's smallest unit.
+	/// Everything slashed from the provider's collateral and paid to subscribers, in DINF's
+	/// smallest unit (10⁻¹² DINF).
 	pub slashed: Balance,
 	/// Faults since the provider's last probation or since its recent successes paid them off:
 	/// each fault adds one, each deployment reported running takes one away. At the market's
 	/// strike limit the provider goes on probation.
 	pub strikes: u32,
-	/// While the relay chain is below this block, the provider is on probation: it gets no awards
+	/// While the relay chain is below this relay-chain block, the provider is on probation: it gets no awards
 	/// for `Any` or preferred-list targets, only from subscribers who name it.
 	pub probation_until: Option<BlockNumber>,
 }
