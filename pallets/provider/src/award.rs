@@ -110,7 +110,7 @@ impl<T: Config> Pallet<T> {
 		let providers = match target {
 			QuoteTarget::Any => OfferingsByType::<T>::get(deployment_type).into_inner(),
 			QuoteTarget::Provider(provider) => alloc::vec![provider],
-			QuoteTarget::Preferred(list) => list,
+			QuoteTarget::Preferred(list) => list.into_inner(),
 		};
 		let mut quotes: Vec<_> = providers
 			.into_iter()

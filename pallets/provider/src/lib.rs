@@ -63,6 +63,21 @@ use polkadot_sdk::{frame_support, frame_system, sp_runtime};
 const LOG_TARGET: &str = "runtime::dinfra-provider";
 
 #[frame_support::pallet]
+/// The DINFRA provider registry: deployment types (kinds of infrastructure, each with the JSON
+/// Schema its descriptors follow), providers (against a bond), and their offerings of capacity at
+/// a price per block, with collateral behind every unit of capacity and a track record per
+/// provider. The subscription pallet awards subscriptions to these offerings.
+///
+/// Faults are slashed from an offering's collateral and paid to the subscriber let down: a
+/// missed provisioning deadline (`TimeoutSlash` of a unit's collateral), a reported failure
+/// (`FailureSlash`), an early cancellation (`EarlyCancelSlash`). Declining an invalid descriptor
+/// is not slashed. `StrikeLimit` faults put a provider on probation for `Probation` blocks, in
+/// which it gets only awards that name it.
+///
+/// Units: every amount (deposits, bonds, prices, collateral, slashes) is in DINF's smallest
+/// unit, 10⁻¹² DINF (1 DINF = 1,000,000,000,000). Prices are per relay-chain block, and block
+/// numbers and durations count relay-chain blocks of about 6 s (600 an hour), never this
+/// parachain's own blocks.
 pub mod pallet {
 	use super::*;
 	use frame_support::{
@@ -90,7 +105,8 @@ pub mod pallet {
 		/// The overarching hold reason, which this pallet's [`HoldReason`] is part of.
 		type RuntimeHoldReason: From<HoldReason>;
 
-		/// Held from whoever registers a deployment type, and returned when the owner retires it.
+		/// Held from whoever registers a deployment type, and returned when the owner retires it,
+		/// in DINF's smallest unit (10⁻¹² DINF).
 		///
 		/// A type costs the chain a name-index entry and a record of up to
 		/// `MaxNameLength + MaxCidLength` bytes, and every gateway has to know it. The deposit
@@ -98,7 +114,7 @@ pub mod pallet {
 		#[pallet::constant]
 		type DeploymentTypeDeposit: Get<BalanceOf<Self>>;
 
-		/// Held from a provider while it is registered.
+		/// Held from a provider while it is registered, in DINF's smallest unit (10⁻¹² DINF).
 		///
 		/// The bond is a provider's skin in the game: it makes throw-away provider identities
 		/// costly, and pays for the provider record (up to `MaxMetadataLength` bytes).
@@ -106,7 +122,7 @@ pub mod pallet {
 		type ProviderBond: Get<BalanceOf<Self>>;
 
 		/// Held from a provider for each offering it keeps, and returned when it removes the
-		/// offering or unregisters.
+		/// offering or unregisters, in DINF's smallest unit (10⁻¹² DINF).
 		///
 		/// Offerings take slots in the bounded per-type list that awards read, so the deposit
 		/// also keeps one provider from filling a type's list cheaply.
@@ -149,8 +165,7 @@ pub mod pallet {
 		/// that bills subscriptions.
 		type BlockNumberProvider: BlockNumberProvider;
 
-		/// Collateral held from a provider for each unit of an offering's capacity, in the
-		/// currency's smallest unit.
+		/// Collateral held from a provider for each unit of an offering's capacity, in DINF's smallest unit (10⁻¹² DINF).
 		///
 		/// A unit of capacity is a promise to run one deployment. The collateral is what the
 		/// provider answers for that promise with: faults are slashed from it and paid to the
@@ -181,8 +196,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type StrikeLimit: Get<u32>;
 
-		/// How long a probation lasts, in blocks of `BlockNumberProvider` (relay-chain blocks in
-		/// the runtime). A provider on probation gets awards only from subscribers who name it.
+		/// How long a probation lasts, in relay-chain blocks (about 6 s each; the runtime's
+		/// `BlockNumberProvider`). A provider on probation gets awards only from subscribers who name it.
 		#[pallet::constant]
 		type Probation: Get<ClockBlockOf<Self>>;
 
@@ -208,7 +223,8 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type NextDeploymentTypeId<T> = StorageValue<_, DeploymentTypeId, ValueQuery>;
 
-	/// Deployment types by id. Retired types stay while offerings of them remain.
+	/// Deployment types by id. Retired types stay while offerings of them remain. The deposit is
+	/// in DINF's smallest unit (10⁻¹² DINF).
 	#[pallet::storage]
 	pub type DeploymentTypes<T: Config> =
 		StorageMap<_, Twox64Concat, DeploymentTypeId, DeploymentTypeOf<T>, OptionQuery>;
@@ -218,12 +234,13 @@ pub mod pallet {
 	pub type DeploymentTypeIds<T: Config> =
 		StorageMap<_, Blake2_128Concat, DeploymentTypeName<T>, DeploymentTypeId, OptionQuery>;
 
-	/// Registered providers.
+	/// Registered providers. The bond is in DINF's smallest unit (10⁻¹² DINF).
 	#[pallet::storage]
 	pub type Providers<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, ProviderOf<T>, OptionQuery>;
 
-	/// Offerings by provider and deployment type.
+	/// Offerings by provider and deployment type. Prices are per relay-chain block; prices,
+	/// deposits and collateral are in DINF's smallest unit (10⁻¹² DINF).
 	#[pallet::storage]
 	pub type Offerings<T: Config> = StorageDoubleMap<
 		_,
@@ -241,7 +258,8 @@ pub mod pallet {
 		StorageMap<_, Twox64Concat, DeploymentTypeId, OfferingProviders<T>, ValueQuery>;
 
 	/// Each registered provider's track record: what became of the deployments awarded to it.
-	/// Created with the provider and removed with it.
+	/// Created with the provider and removed with it. Durations and the probation's end are in
+	/// relay-chain blocks; the amount slashed is in DINF's smallest unit (10⁻¹² DINF).
 	#[pallet::storage]
 	pub type TrackRecords<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, TrackRecordOf<T>, OptionQuery>;
@@ -261,7 +279,7 @@ pub mod pallet {
 			owner: T::AccountId,
 			/// The CID of its JSON Schema.
 			schema_cid: Cid<T>,
-			/// The deposit held from the owner.
+			/// The deposit held from the owner, in DINF's smallest unit (10⁻¹² DINF).
 			deposit: BalanceOf<T>,
 		},
 		/// A deployment type was retired: it takes no new offerings or subscriptions, and its
@@ -269,14 +287,14 @@ pub mod pallet {
 		DeploymentTypeRetired {
 			/// The retired type.
 			id: DeploymentTypeId,
-			/// The deposit returned to the owner.
+			/// The deposit returned to the owner, in DINF's smallest unit (10⁻¹² DINF).
 			deposit_returned: BalanceOf<T>,
 		},
 		/// An account registered as a provider.
 		ProviderRegistered {
 			/// The provider.
 			provider: T::AccountId,
-			/// The bond held from it.
+			/// The bond held from it, in DINF's smallest unit (10⁻¹² DINF).
 			bond: BalanceOf<T>,
 		},
 		/// A provider changed its metadata.
@@ -290,7 +308,7 @@ pub mod pallet {
 			provider: T::AccountId,
 			/// How many offerings were removed with it.
 			offerings_removed: u32,
-			/// The bond and offering deposits returned.
+			/// The bond, offering deposits and collateral returned, in DINF's smallest unit (10⁻¹² DINF).
 			returned: BalanceOf<T>,
 		},
 		/// A provider created an offering; it is open for awards.
@@ -301,9 +319,10 @@ pub mod pallet {
 			deployment_type: DeploymentTypeId,
 			/// How many deployments it runs at most at once.
 			capacity: u32,
-			/// The price per block for new awards; zero is free.
+			/// The price per relay-chain block for new awards, in DINF's smallest unit (10⁻¹² DINF); zero is
+			/// free.
 			price_per_block: BalanceOf<T>,
-			/// The collateral held for the capacity, in the currency's smallest unit.
+			/// The collateral held for the capacity, in DINF's smallest unit (10⁻¹² DINF).
 			collateral: BalanceOf<T>,
 		},
 		/// A provider changed an offering's capacity, price or description. A new price applies
@@ -315,9 +334,9 @@ pub mod pallet {
 			deployment_type: DeploymentTypeId,
 			/// The new capacity.
 			capacity: u32,
-			/// The new price per block.
+			/// The new price per relay-chain block, in DINF's smallest unit (10⁻¹² DINF).
 			price_per_block: BalanceOf<T>,
-			/// The collateral now held for the capacity, in the currency's smallest unit.
+			/// The collateral now held for the capacity, in DINF's smallest unit (10⁻¹² DINF).
 			collateral: BalanceOf<T>,
 		},
 		/// An offering stopped taking new awards; its deployments go on.
@@ -340,7 +359,7 @@ pub mod pallet {
 			provider: T::AccountId,
 			/// The deployment type that was offered.
 			deployment_type: DeploymentTypeId,
-			/// The offering deposit and collateral returned.
+			/// The offering deposit and collateral returned, in DINF's smallest unit (10⁻¹² DINF).
 			deposit_returned: BalanceOf<T>,
 		},
 		/// A provider's collateral was slashed for a fault and paid to the subscriber it let
@@ -352,7 +371,7 @@ pub mod pallet {
 			deployment_type: DeploymentTypeId,
 			/// What the provider did.
 			fault: Fault,
-			/// How much was paid, in the currency's smallest unit.
+			/// How much was paid, in DINF's smallest unit (10⁻¹² DINF).
 			amount: BalanceOf<T>,
 			/// The subscriber who was paid.
 			to: T::AccountId,
@@ -537,7 +556,8 @@ pub mod pallet {
 		}
 
 		/// Offer a deployment type: run up to `capacity` deployments of it at once, at
-		/// `price_per_block` each (zero means free). The offering is open at once.
+		/// `price_per_block` each, in DINF's smallest unit (10⁻¹² DINF) per relay-chain block (zero means
+		/// free). The offering is open at once.
 		///
 		/// `OfferingDeposit` and `capacity × CollateralPerUnit` of collateral are held from the
 		/// provider until it removes the offering.
@@ -546,7 +566,7 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			deployment_type: DeploymentTypeId,
 			capacity: u32,
-			price_per_block: BalanceOf<T>,
+			#[pallet::compact] price_per_block: BalanceOf<T>,
 			description: OfferingDescription<T>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
@@ -559,12 +579,13 @@ pub mod pallet {
 		/// `capacity × CollateralPerUnit`: more is held for a raise, and so is what slashes took
 		/// (the way to top up a slashed offering); the excess of a cut is released. The new price
 		/// applies to new awards; running deployments keep the price they were awarded at.
+		/// `price_per_block` is in DINF's smallest unit (10⁻¹² DINF) per relay-chain block.
 		#[pallet::call_index(6)]
 		pub fn update_offering(
 			origin: OriginFor<T>,
 			deployment_type: DeploymentTypeId,
 			capacity: u32,
-			price_per_block: BalanceOf<T>,
+			#[pallet::compact] price_per_block: BalanceOf<T>,
 			description: OfferingDescription<T>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;

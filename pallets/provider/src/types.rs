@@ -47,6 +47,7 @@ pub type AwardTargetOf<T> = dinfra_primitives::AwardTarget<
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
 )]
+#[scale_info(capture_docs = "always")]
 pub struct DeploymentType<AccountId, Balance, Name, Cid> {
 	/// The account that registered the type; only it can retire the type.
 	pub owner: AccountId,
@@ -54,7 +55,7 @@ pub struct DeploymentType<AccountId, Balance, Name, Cid> {
 	pub name: Name,
 	/// The CID of the JSON Schema that every descriptor of this type must follow.
 	pub schema_cid: Cid,
-	/// The deposit held from the owner while the type is registered and not retired.
+	/// The deposit held from the owner while the type is registered and not retired, in DINF's smallest unit (10⁻¹² DINF).
 	pub deposit: Balance,
 	/// A retired type accepts no new offerings and no new subscriptions; what exists goes on.
 	pub retired: bool,
@@ -72,10 +73,11 @@ pub type DeploymentTypeOf<T> = DeploymentType<
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
 )]
+#[scale_info(capture_docs = "always")]
 pub struct Provider<Balance, Metadata> {
 	/// What the provider publishes about itself.
 	pub metadata: Metadata,
-	/// The bond held from the provider while it is registered.
+	/// The bond held from the provider while it is registered, in DINF's smallest unit (10⁻¹² DINF).
 	pub bond: Balance,
 	/// How many offerings the provider has, open or closed.
 	pub offerings: u32,
@@ -91,18 +93,19 @@ pub type ProviderOf<T> = Provider<BalanceOf<T>, ProviderMetadata<T>>;
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
 )]
+#[scale_info(capture_docs = "always")]
 pub struct Offering<Balance, Description> {
 	/// How many deployments of the type the provider runs at most at once.
 	pub capacity: u32,
 	/// How many deployments are awarded and not yet released. Never above `capacity`.
 	pub in_use: u32,
-	/// What a subscriber pays per block while the deployment runs; zero means free. A change
-	/// applies to new awards only.
+	/// What a subscriber pays per relay-chain block while the deployment runs, in DINF's smallest unit (10⁻¹² DINF);
+	/// zero means free. A change applies to new awards only.
 	pub price_per_block: Balance,
-	/// The deposit held from the provider for this record.
+	/// The deposit held from the provider for this record, in DINF's smallest unit (10⁻¹² DINF).
 	pub deposit: Balance,
-	/// The collateral held from the provider for this offering: `capacity × CollateralPerUnit`
-	/// when it was last set, less what has been slashed since.
+	/// The collateral held from the provider for this offering, in DINF's smallest unit (10⁻¹² DINF):
+	/// `capacity × CollateralPerUnit` when it was last set, less what has been slashed since.
 	pub collateral: Balance,
 	/// Whether the offering takes new awards. Deployments already awarded go on either way.
 	pub open: bool,

@@ -245,7 +245,10 @@ fn quote_lists_open_offerings_with_free_capacity_cheapest_first() {
 		assert_eq!(quote(QuoteTarget::Provider(5)), vec![]);
 		assert_ok!(crate::Pallet::<Test>::open_offering(RuntimeOrigin::signed(7), small));
 		let listed: Vec<_> =
-			quote(QuoteTarget::Preferred(vec![7, 6, 7])).into_iter().map(|q| q.provider).collect();
+			quote(QuoteTarget::Preferred(BoundedVec::truncate_from(vec![7, 6, 7])))
+				.into_iter()
+				.map(|q| q.provider)
+				.collect();
 		assert_eq!(listed, vec![6, 7]);
 		assert_eq!(DinfraProvider::quote(42, QuoteTarget::Any), vec![]);
 	});
