@@ -25,7 +25,7 @@ fn price<T: Config>() -> BalanceOf<T> {
 
 /// Enough for MinRunway blocks at `price`, many times over.
 fn funding<T: Config>() -> BalanceOf<T> {
-	DinfraSubscription::<T>::cost(price::<T>(), T::MinRunway::get()).saturating_mul(4u32.into())
+	DinfraSubscription::<T>::cost(price::<T>(), MinRunway::<T>::get()).saturating_mul(4u32.into())
 }
 
 fn funded<T: Config>(index: u32) -> T::AccountId {
@@ -181,6 +181,35 @@ fn seed_live<T: Config>(s: u32) {
 	Intake::<T>::put(intake);
 }
 
+/// Fills the slot of the ring of ended records that the next end takes, so that the end
+/// forgets a record on its way: its worst case.
+fn ended_ring_full<T: Config>() {
+	let forgotten = SubscriptionId::MAX;
+	EndedOrder::<T>::insert(EndedCursor::<T>::get(), forgotten);
+	EndedSubscriptions::<T>::insert(
+		forgotten,
+		EndedSubscription {
+			subscriber: account("ended", 0, 0),
+			deployment_type: 0,
+			descriptor_cid: BoundedVec::truncate_from(CID.to_vec()),
+			provider: None,
+			price_per_block: None,
+			failed_providers: Default::default(),
+			reason: TerminationReason::BySubscriber,
+			ended_at: 0u32.into(),
+			refunded: 0u32.into(),
+			deposit_returned: 0u32.into(),
+			paid: 0u32.into(),
+		},
+	);
+}
+
+/// Whether `id` was remembered as ended, and the record it replaced forgotten.
+fn remembered<T: Config>(id: SubscriptionId) -> bool {
+	EndedSubscriptions::<T>::contains_key(id)
+		&& !EndedSubscriptions::<T>::contains_key(SubscriptionId::MAX)
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -223,11 +252,13 @@ mod benchmarks {
 		let id = running::<T>(ty, &providers, 0);
 		advance::<T>(2);
 		let subscriber = Subscriptions::<T>::get(id).expect("live").subscriber;
+		ended_ring_full::<T>();
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(subscriber), id);
 
 		assert!(!Subscriptions::<T>::contains_key(id));
+		assert!(remembered::<T>(id));
 	}
 
 	#[benchmark]
@@ -272,11 +303,23 @@ mod benchmarks {
 		advance::<T>(2);
 		let provider = provider_of::<T>(id);
 		let reason = longest_reason::<T>();
+		ended_ring_full::<T>();
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(provider), id, reason);
 
 		assert!(!Subscriptions::<T>::contains_key(id));
+		assert!(remembered::<T>(id));
+	}
+
+	#[benchmark]
+	fn set_min_runway() {
+		let blocks: BillingBlockOf<T> = 1_000u32.into();
+
+		#[extrinsic_call]
+		_(RawOrigin::Root, blocks);
+
+		assert_eq!(MinRunway::<T>::get(), blocks);
 	}
 
 	#[benchmark]
@@ -353,7 +396,7 @@ mod benchmarks {
 			.expect("the awarded provider reports");
 		}
 		// Past every warning point, so that what is due is the expiries alone.
-		let blocks: u32 = T::MinRunway::get().saturating_mul(4u32.into()).saturated_into();
+		let blocks: u32 = MinRunway::<T>::get().saturating_mul(4u32.into()).saturated_into();
 		advance::<T>(blocks.saturating_sub(1));
 		// Work through the warnings with no meter, so that the measured block holds the
 		// expiries alone, with the cursor on their block.
@@ -362,6 +405,47 @@ mod benchmarks {
 			&mut WeightMeter::new(),
 		);
 		advance::<T>(1);
+
+		#[block]
+		{
+			DinfraSubscription::<T>::do_tick();
+		}
+
+		assert!(ids.iter().all(|id| !Subscriptions::<T>::contains_key(id)));
+	}
+
+	/// The first block after a day's stall of the parachain (the relay clock jumps 14,400
+	/// blocks) with `e` running subscriptions whose expiries are spread over the day: the hook
+	/// steps over the empty spans of the due index (57 of them) and ends every one in this
+	/// block. An analysis benchmark (`--extra`) of the catch-up as a whole; the hook is charged
+	/// per probe and per entry.
+	#[benchmark(extra)]
+	fn on_initialize_after_stall(e: Linear<1, 40>) {
+		let (ty, providers) = T::BenchmarkHelper::market(2, e, price::<T>());
+		let ids: Vec<_> = (0..e).map(|i| queued::<T>(ty, &providers, i)).collect();
+		award_queued::<T>(e.saturating_add(1));
+		let day: u32 = 14_400;
+		let start = DinfraSubscription::<T>::now();
+		for (i, &id) in (0u32..).zip(ids.iter()) {
+			let provider = provider_of::<T>(id);
+			DinfraSubscription::<T>::do_report_deployment(
+				provider,
+				id,
+				DeploymentReport::Running { endpoint: endpoint::<T>() },
+			)
+			.expect("the awarded provider reports");
+			// Its due entry moves to its place in the day; the funds (four minimum runways)
+			// have run out by the end of it.
+			let mut sub = Subscriptions::<T>::get(id).expect("live");
+			if let Some(due) = sub.due_at {
+				DinfraSubscription::<T>::unschedule(due, id);
+			}
+			let at = start.saturating_add(i.saturating_mul(day / e).saturating_add(1).into());
+			DinfraSubscription::<T>::schedule_at(at, id);
+			sub.due_at = Some(at);
+			Subscriptions::<T>::insert(id, sub);
+		}
+		advance::<T>(day);
 
 		#[block]
 		{
@@ -416,6 +500,7 @@ mod benchmarks {
 		DueCursor::<T>::put(expires_at);
 		T::BlockNumberProvider::set_block_number(expires_at);
 		let mut meter = WeightMeter::new();
+		ended_ring_full::<T>();
 
 		#[block]
 		{
@@ -423,6 +508,7 @@ mod benchmarks {
 		}
 
 		assert!(!Subscriptions::<T>::contains_key(id));
+		assert!(remembered::<T>(id));
 	}
 
 	/// A `Failed` report on the last attempt, which ends the subscription: the worst case of
@@ -441,11 +527,13 @@ mod benchmarks {
 			}
 		});
 		let reason = longest_reason::<T>();
+		ended_ring_full::<T>();
 
 		#[extrinsic_call]
 		report_deployment(RawOrigin::Signed(provider), id, DeploymentReport::Failed { reason });
 
 		assert!(!Subscriptions::<T>::contains_key(id));
+		assert!(remembered::<T>(id));
 	}
 
 	/// One queued subscription that finds no eligible offering (every price is above its cap):
@@ -477,6 +565,7 @@ mod benchmarks {
 		let timeout: u32 = T::AwardTimeout::get().saturated_into();
 		advance::<T>(timeout);
 		let now = DinfraSubscription::<T>::now();
+		ended_ring_full::<T>();
 
 		#[block]
 		{
@@ -484,6 +573,7 @@ mod benchmarks {
 		}
 
 		assert!(!Subscriptions::<T>::contains_key(id));
+		assert!(remembered::<T>(id));
 	}
 
 	/// One queued subscription awarded (the market's award weight is benchmarked by the

@@ -315,7 +315,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Ends a subscription: settles it to `now`, gives the provider's capacity back, refunds
-	/// the rest and the deposit, and removes every trace of it but the event.
+	/// the rest and the deposit, removes it, and remembers the end among the recent ones.
 	pub(crate) fn end(
 		id: SubscriptionId,
 		mut sub: Subscription<T>,
@@ -329,20 +329,43 @@ impl<T: Config> Pallet<T> {
 			ProviderSubscriptions::<T>::remove(provider, id);
 		}
 		let refunded = Self::release(HoldReason::Funding, &sub.subscriber, sub.balance)?;
-		Self::release(HoldReason::SubscriptionDeposit, &sub.subscriber, sub.deposit)?;
+		let deposit_returned =
+			Self::release(HoldReason::SubscriptionDeposit, &sub.subscriber, sub.deposit)?;
 		if let Some(due) = sub.due_at {
 			Self::unschedule(due, id);
 		}
 		Subscriptions::<T>::remove(id);
 		Self::deposit_event(Event::Terminated {
 			id,
-			subscriber: sub.subscriber,
-			provider,
+			subscriber: sub.subscriber.clone(),
+			provider: provider.clone(),
 			deployment_type: sub.deployment_type,
-			reason,
+			reason: reason.clone(),
 			refunded,
+			deposit_returned,
 			paid: sub.paid,
 		});
+		let price_per_block = match &sub.status {
+			SubscriptionStatus::AwaitingAward { .. } => None,
+			SubscriptionStatus::Provisioning { price_per_block, .. }
+			| SubscriptionStatus::Running { price_per_block, .. } => Some(*price_per_block),
+		};
+		Self::remember_end(
+			id,
+			EndedSubscription {
+				subscriber: sub.subscriber,
+				deployment_type: sub.deployment_type,
+				descriptor_cid: sub.descriptor_cid,
+				provider,
+				price_per_block,
+				failed_providers: sub.failed_providers,
+				reason,
+				ended_at: now,
+				refunded,
+				deposit_returned,
+				paid: sub.paid,
+			},
+		);
 		Ok(())
 	}
 

@@ -33,11 +33,12 @@ impl<T: Config> Pallet<T> {
 		if let AwardTarget::Preferred(list) = &target {
 			ensure!(!list.is_empty(), Error::<T>::EmptyPreferredList);
 		}
+		let mut intake = Intake::<T>::get();
+		let min_runway = intake.min_runway.unwrap_or_else(T::DefaultMinRunway::get);
 		ensure!(
-			funding >= Self::cost(max_price_per_block, T::MinRunway::get()),
+			funding >= Self::cost(max_price_per_block, min_runway),
 			Error::<T>::FundingBelowMinRunway
 		);
-		let mut intake = Intake::<T>::get();
 		ensure!(intake.len() < u64::from(T::MaxQueueLength::get()), Error::<T>::QueueFull);
 		ensure!(
 			TypeQueues::<T>::get(deployment_type).queued < T::MaxQueuePerType::get(),
@@ -108,6 +109,15 @@ impl<T: Config> Pallet<T> {
 		let (balance, expires_at) = (sub.balance, Self::expires_at(&sub));
 		Subscriptions::<T>::insert(id, sub);
 		Self::deposit_event(Event::ToppedUp { id, by, amount, balance, expires_at });
+		Ok(())
+	}
+
+	pub(crate) fn do_set_min_runway(blocks: BillingBlockOf<T>) -> DispatchResult {
+		ensure!(!blocks.is_zero(), Error::<T>::ZeroMinRunway);
+		let old = MinRunway::<T>::get();
+		MinRunway::<T>::put(blocks);
+		Intake::<T>::mutate(|intake| intake.min_runway = Some(blocks));
+		Self::deposit_event(Event::MinRunwaySet { old, new: blocks });
 		Ok(())
 	}
 

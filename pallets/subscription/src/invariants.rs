@@ -17,8 +17,9 @@ impl<T: Config> Pallet<T> {
 	/// every subscription awaiting an award is queued once in its type's queue or parked in the
 	/// due index, that the queues' counts add up within their bounds and every type with a
 	/// queue has one turn; that provisioning and running paid subscriptions have a due entry;
-	/// and that the funds
-	/// held from each subscriber equal the balances and deposits of its live subscriptions.
+	/// that the funds held from each subscriber equal the balances and deposits of its live
+	/// subscriptions; and that the ring of ended records holds each remembered end once, within
+	/// `MaxEndedRecords`, and only ends (no live subscription).
 	pub fn do_try_state() -> Result<(), TryRuntimeError> {
 		let cursor = DueCursor::<T>::get();
 		let mut due_entries = 0usize;
@@ -164,6 +165,32 @@ impl<T: Config> Pallet<T> {
 				);
 			}
 		}
+		ensure!(
+			intake.min_runway.unwrap_or_else(T::DefaultMinRunway::get) == MinRunway::<T>::get(),
+			"subscribe's copy of MinRunway differs from it"
+		);
+		Self::check_ended_records()
+	}
+
+	/// The ring of ended records: each slot within `MaxEndedRecords`, each remembered id in one
+	/// slot with a record, no record without a slot, none of a live subscription.
+	fn check_ended_records() -> Result<(), TryRuntimeError> {
+		let max = T::MaxEndedRecords::get();
+		ensure!(
+			max == 0 || EndedCursor::<T>::get() < max,
+			"the cursor of ended records is outside the ring"
+		);
+		let mut remembered = BTreeSet::new();
+		for (slot, id) in EndedOrder::<T>::iter() {
+			ensure!(slot < max, "an ended record's slot is outside the ring");
+			ensure!(remembered.insert(id), "an ended subscription is in two slots");
+			ensure!(EndedSubscriptions::<T>::contains_key(id), "a slot names no ended record");
+			ensure!(!Subscriptions::<T>::contains_key(id), "a live subscription is recorded ended");
+		}
+		ensure!(
+			EndedSubscriptions::<T>::iter_keys().count() == remembered.len(),
+			"an ended record has no slot"
+		);
 		Ok(())
 	}
 }

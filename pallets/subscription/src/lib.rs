@@ -32,7 +32,17 @@
 //!   due entries from a cursor under a weight meter and carries what is left to the next block,
 //!   so a block's cost depends on the work due in it, never on how many subscriptions exist.
 //!
+//! - **Recent ends are kept.** The last `MaxEndedRecords` subscriptions to end stay readable,
+//!   with why and when they ended and what came back (`EndedSubscriptions`, and
+//!   `DinfraApi::subscription` in phase `Ended`), so that a client can tell an ended subscription
+//!   from one that never existed. The record is bounded whatever users do, so it takes no deposit.
+//!
 //! The billing clock is `BlockNumberProvider`: the relay chain's block number in the runtime.
+//! `on_initialize` runs before the block's relay-chain data is set, so the hook sees the relay
+//! parent of the previous parachain block, while transactions see their own: the hook's clock
+//! lags by the relay blocks between two parachain blocks (one or two). Deadlines and expiries are
+//! therefore processed that much late, never early, and an expiry settles only to the hook's
+//! clock, so the lag never bills a subscriber for time not yet passed.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
@@ -41,6 +51,7 @@ extern crate alloc;
 
 mod billing;
 mod dispatchables;
+mod ended;
 mod hooks;
 mod invariants;
 pub mod types;
@@ -80,6 +91,24 @@ pub trait BenchmarkHelper<AccountId, Balance> {
 }
 
 #[frame_support::pallet]
+/// DINFRA subscriptions: a subscriber funds a subscription to a deployment type, the chain
+/// awards it to a provider's offering (the provider pallet), bills it per relay-chain block
+/// while the deployment runs, and refunds the rest when it ends.
+///
+/// Life of a subscription: `subscribe` queues it (`AwaitingAward`); the hook awards it to the
+/// least loaded eligible offering (`Provisioning`, event `Awarded`); the provider reports it
+/// running (`Running`, billing starts) or failed or declined (the next provider is asked, at most
+/// `MaxAwardAttempts`); it ends when the subscriber terminates it, the provider cancels it, its
+/// funds run out, no offering takes it within `AwardTimeout`, or every provider failed. A
+/// provider that misses `ProvisionTimeout`, fails or cancels early is slashed for the
+/// subscriber. `DinfraApi::subscription` shows each stage with the block it began.
+///
+/// Units: every amount (prices, funding, top-ups, balances, deposits, fees, refunds) is in
+/// DINF's smallest unit, 10⁻¹² DINF (1 DINF = 1,000,000,000,000). Prices are per relay-chain
+/// block. Block numbers (deadlines, `expires_at`, `next_try`) and durations (runways, timeouts)
+/// count relay-chain blocks of about 6 s (600 an hour, 14,400 a day), never this parachain's own
+/// blocks. The hook sees the relay parent of the previous parachain block, transactions their
+/// own, so the hook acts one or two relay blocks late, never early.
 pub mod pallet {
 	use super::*;
 	use frame_support::{
@@ -90,7 +119,7 @@ pub mod pallet {
 	use sp_runtime::traits::BlockNumberProvider;
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -115,23 +144,24 @@ pub mod pallet {
 		type BlockNumberProvider: BlockNumberProvider;
 
 		/// The storage deposit held from a subscriber for each live subscription, and returned
-		/// when it ends. It covers the subscription record, its queue and index entries.
+		/// when it ends, in DINF's smallest unit (10⁻¹² DINF). It covers the subscription record, its
+		/// queue and index entries.
 		#[pallet::constant]
 		type SubscriptionDeposit: Get<BalanceOf<Self>>;
 
-		/// A paid subscription must be funded for at least this many blocks at its maximum
-		/// price. It keeps providers from provisioning for deployments that would expire before
-		/// they are up, and subscribers from paying for setup work they never use.
+		/// The default of `MinRunway`, in relay-chain blocks: in force until Root sets another
+		/// with `set_min_runway`. The value in force is the `MinRunway` storage item; read that.
 		#[pallet::constant]
-		type MinRunway: Get<BillingBlockOf<Self>>;
+		type DefaultMinRunway: Get<BillingBlockOf<Self>>;
 
-		/// How long a subscription may wait in the award queue before it ends as `NoOffering`
-		/// with a full refund.
+		/// How long a subscription may wait for an award before it ends as `NoOffering` with a
+		/// full refund, in relay-chain blocks.
 		#[pallet::constant]
 		type AwardTimeout: Get<BillingBlockOf<Self>>;
 
-		/// How long an awarded provider has to report the deployment running or failed. After
-		/// that it counts as failed, and the subscription goes to another provider.
+		/// How long an awarded provider has to report the deployment running or failed, in
+		/// relay-chain blocks in which the parachain advanced. After that it counts as failed, and
+		/// the subscription goes to another provider.
 		#[pallet::constant]
 		type ProvisionTimeout: Get<BillingBlockOf<Self>>;
 
@@ -142,7 +172,7 @@ pub mod pallet {
 		#[pallet::constant]
 		type MinServicePeriod: Get<BillingBlockOf<Self>>;
 
-		/// The most relay-chain blocks one parachain block adds to the live clock that
+		/// The most relay-chain blocks that one parachain block adds to the live clock that
 		/// provisioning deadlines are measured on. A longer gap is a stall of the parachain, in
 		/// which no provider could get a report in; the excess is not counted against anyone.
 		#[pallet::constant]
@@ -153,8 +183,9 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxAwardAttempts: Get<u32>;
 
-		/// `LowFunds` is announced when a running subscription has fewer than this many blocks
-		/// of funds left, so that gateways can warn the subscriber in time to top up.
+		/// `LowFunds` is announced when a running subscription has fewer than this many
+		/// relay-chain blocks of funds left, so that gateways can warn the subscriber in time to
+		/// top up.
 		#[pallet::constant]
 		type LowFundsWarning: Get<BillingBlockOf<Self>>;
 
@@ -175,7 +206,7 @@ pub mod pallet {
 		type AwardRetryInterval: Get<BillingBlockOf<Self>>;
 
 		/// Burned from a subscription's deposit for each award try that finds no eligible
-		/// offering, in the currency's smallest unit. The try is work the subscriber causes and
+		/// offering, in DINF's smallest unit (10⁻¹² DINF). The try is work the subscriber causes and
 		/// a transaction fee does not cover; this pays for it, many times over, so that flooding
 		/// the queues with hopeless subscriptions costs more than the chain work it causes. A
 		/// subscription awarded at its first try pays nothing.
@@ -199,6 +230,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxBlockWork: Get<Weight>;
 
+		/// How many ended subscriptions are remembered (`EndedSubscriptions`): the last this
+		/// many to end. An older one is forgotten when a new one ends.
+		#[pallet::constant]
+		type MaxEndedRecords: Get<u32>;
+
 		/// Weights of this pallet's calls and per-block work, from its benchmarks.
 		type WeightInfo: WeightInfo;
 
@@ -216,7 +252,23 @@ pub mod pallet {
 		SubscriptionDeposit,
 	}
 
-	/// Live subscriptions.
+	/// The default of [`MinRunway`]: the runtime's `DefaultMinRunway`.
+	#[pallet::type_value]
+	pub fn DefaultMinRunwayValue<T: Config>() -> BillingBlockOf<T> {
+		T::DefaultMinRunway::get()
+	}
+
+	/// A paid subscription must be funded for at least this many relay-chain blocks at its
+	/// maximum price, at `subscribe`. It keeps providers from provisioning deployments that
+	/// would expire before they are up, and subscribers from paying for setup work they never
+	/// use. Root sets it with `set_min_runway`; until then it is the constant `DefaultMinRunway`.
+	/// `subscribe` reads the copy in `Intake`, which `set_min_runway` keeps equal to it.
+	#[pallet::storage]
+	pub type MinRunway<T: Config> =
+		StorageValue<_, BillingBlockOf<T>, ValueQuery, DefaultMinRunwayValue<T>>;
+
+	/// Live subscriptions. Amounts are in DINF's smallest unit (10⁻¹² DINF); blocks are
+	/// relay-chain blocks.
 	#[pallet::storage]
 	pub type Subscriptions<T: Config> =
 		StorageMap<_, Twox64Concat, SubscriptionId, Subscription<T>, OptionQuery>;
@@ -245,9 +297,10 @@ pub mod pallet {
 	pub type Turns<T> =
 		StorageMap<_, Twox64Concat, u64, dinfra_primitives::DeploymentTypeId, OptionQuery>;
 
-	/// The id the next subscription gets, how many are queued, and the ring of turns' bounds.
+	/// The id the next subscription gets, how many are queued, the ring of turns' bounds, and a
+	/// copy of the minimum runway (relay-chain blocks) for `subscribe`.
 	#[pallet::storage]
-	pub type Intake<T> = StorageValue<_, IntakeInfo, ValueQuery>;
+	pub type Intake<T: Config> = StorageValue<_, IntakeInfo<BillingBlockOf<T>>, ValueQuery>;
 
 	/// The subscriptions awarded to each provider (provisioning or running), for gateways that
 	/// reconcile after downtime.
@@ -263,7 +316,8 @@ pub mod pallet {
 	>;
 
 	/// The due index: subscriptions with a provisioning deadline, a low-funds warning or an
-	/// expiry at a block. Keyed by (block, id), so that no block's bucket can overflow.
+	/// expiry at a relay-chain block. Keyed by (block, id), so that no block's bucket can
+	/// overflow.
 	#[pallet::storage]
 	pub type Due<T: Config> = StorageDoubleMap<
 		_,
@@ -275,14 +329,14 @@ pub mod pallet {
 		OptionQuery,
 	>;
 
-	/// How many due entries each block of the due index holds. The hook reads this count to
+	/// How many due entries each relay-chain block of the due index holds. The hook reads this count to
 	/// step over empty blocks, so that finding the next due entry is one read, whatever the
 	/// size of the index.
 	#[pallet::storage]
 	pub type DueCount<T: Config> = StorageMap<_, Twox64Concat, BillingBlockOf<T>, u32, ValueQuery>;
 
-	/// Which blocks of each span of `DUE_SPAN` (256) blocks of the due index hold entries: one
-	/// bit per block, keyed by the span's first block; a span with none is removed. One read
+	/// Which blocks of each span of `DUE_SPAN` (256) relay-chain blocks of the due index hold
+	/// entries: one bit per block, keyed by the span's first block; a span with none is removed. One read
 	/// finds the next block with entries in a span, so that after a stall of the chain (a jump of
 	/// the relay clock) the hook reaches what is due within a block or two, whatever lies
 	/// between, not one block at a time.
@@ -290,7 +344,7 @@ pub mod pallet {
 	pub type DueSpans<T: Config> =
 		StorageMap<_, Twox64Concat, BillingBlockOf<T>, [u8; 32], OptionQuery>;
 
-	/// The first block of the due index that may still hold unprocessed entries.
+	/// The first relay-chain block of the due index that may still hold unprocessed entries.
 	#[pallet::storage]
 	pub type DueCursor<T: Config> = StorageValue<_, BillingBlockOf<T>, OptionQuery>;
 
@@ -298,6 +352,22 @@ pub mod pallet {
 	/// only while the parachain advances (see [`LiveClockInfo`]).
 	#[pallet::storage]
 	pub type LiveClock<T: Config> = StorageValue<_, LiveClockInfo<BillingBlockOf<T>>, OptionQuery>;
+
+	/// The last `MaxEndedRecords` subscriptions to end: why, when (relay-chain block) and what
+	/// came back (in DINF's smallest unit, 10⁻¹² DINF). The record is bounded whatever users do,
+	/// so it takes no deposit; `DinfraApi::subscription` shows it in phase `Ended`.
+	#[pallet::storage]
+	pub type EndedSubscriptions<T: Config> =
+		StorageMap<_, Twox64Concat, SubscriptionId, EndedSubscription<T>, OptionQuery>;
+
+	/// The ring of ended records, by slot: which subscription each of the `MaxEndedRecords`
+	/// slots remembers. The next end takes slot `EndedCursor` and forgets what was there.
+	#[pallet::storage]
+	pub type EndedOrder<T> = StorageMap<_, Twox64Concat, u32, SubscriptionId, OptionQuery>;
+
+	/// The slot of [`EndedOrder`] that the next end takes.
+	#[pallet::storage]
+	pub type EndedCursor<T> = StorageValue<_, u32, ValueQuery>;
 
 	/// Events for subscribers, providers and gateways. Each carries what a gateway needs to act
 	/// without reading storage.
@@ -314,9 +384,9 @@ pub mod pallet {
 			deployment_type: dinfra_primitives::DeploymentTypeId,
 			/// The descriptor's CID.
 			descriptor_cid: DescriptorCid<T>,
-			/// The highest price per block accepted.
+			/// The highest price per relay-chain block accepted, in DINF's smallest unit (10⁻¹² DINF).
 			max_price_per_block: BalanceOf<T>,
-			/// The funds held for it.
+			/// The funds held for it, in DINF's smallest unit (10⁻¹² DINF).
 			funding: BalanceOf<T>,
 		},
 		/// A subscription was awarded to a provider, which should now provision it and report
@@ -332,9 +402,10 @@ pub mod pallet {
 			deployment_type: dinfra_primitives::DeploymentTypeId,
 			/// The descriptor's CID: what to deploy.
 			descriptor_cid: DescriptorCid<T>,
-			/// The price per block it will be billed at once running.
+			/// The price per relay-chain block it will be billed at once running, in DINF's smallest unit (10⁻¹² DINF).
 			price_per_block: BalanceOf<T>,
-			/// The block by which the provider must report.
+			/// The relay-chain block by which the provider must report, if the parachain does not
+			/// stall (a stall moves it later).
 			provision_deadline: BillingBlockOf<T>,
 		},
 		/// The provider reported the deployment running. Billing runs from this block.
@@ -345,7 +416,8 @@ pub mod pallet {
 			provider: T::AccountId,
 			/// Where the subscriber reaches it.
 			endpoint: Endpoint<T>,
-			/// When its funds run out at the current balance; `None` for a free subscription.
+			/// The relay-chain block at which its funds run out at the current balance; `None` for
+			/// a free subscription.
 			expires_at: Option<BillingBlockOf<T>>,
 		},
 		/// A provider failed to provision a subscription; its capacity is released.
@@ -374,7 +446,7 @@ pub mod pallet {
 			id: SubscriptionId,
 			/// The relay-chain block of its next try.
 			next_try: BillingBlockOf<T>,
-			/// Burned from its deposit, in the currency's smallest unit.
+			/// Burned from its deposit, in DINF's smallest unit (10⁻¹² DINF).
 			fee: BalanceOf<T>,
 		},
 		/// Funds were added to a subscription.
@@ -383,11 +455,11 @@ pub mod pallet {
 			id: SubscriptionId,
 			/// Who paid: the subscriber or a sponsor.
 			by: T::AccountId,
-			/// How much was added.
+			/// How much was added, in DINF's smallest unit (10⁻¹² DINF).
 			amount: BalanceOf<T>,
-			/// The funds now left.
+			/// The funds now left, in DINF's smallest unit (10⁻¹² DINF).
 			balance: BalanceOf<T>,
-			/// When the funds run out, if it is running and paid.
+			/// The relay-chain block at which the funds run out, if it is running and paid.
 			expires_at: Option<BillingBlockOf<T>>,
 		},
 		/// A running subscription has fewer than `LowFundsWarning` blocks of funds left.
@@ -396,9 +468,9 @@ pub mod pallet {
 			id: SubscriptionId,
 			/// Who should top up.
 			subscriber: T::AccountId,
-			/// The funds left after settlement.
+			/// The funds left after settlement, in DINF's smallest unit (10⁻¹² DINF).
 			balance: BalanceOf<T>,
-			/// The block at which the funds run out and the deployment ends.
+			/// The relay-chain block at which the funds run out and the deployment ends.
 			expires_at: BillingBlockOf<T>,
 		},
 		/// A provider was paid what a subscription owed it so far.
@@ -407,7 +479,7 @@ pub mod pallet {
 			id: SubscriptionId,
 			/// The provider.
 			provider: T::AccountId,
-			/// How much it was paid now.
+			/// How much it was paid now, in DINF's smallest unit (10⁻¹² DINF).
 			amount: BalanceOf<T>,
 		},
 		/// A subscription ended. Its deployment, if any, should be torn down.
@@ -422,10 +494,21 @@ pub mod pallet {
 			deployment_type: dinfra_primitives::DeploymentTypeId,
 			/// Why it ended.
 			reason: TerminationReason<Reason<T>>,
-			/// The funds returned to the subscriber (the deposit not included).
+			/// The funds returned to the subscriber, in DINF's smallest unit (10⁻¹² DINF): what was left of
+			/// its funding and top-ups. The deposit is not included; it is `deposit_returned`.
 			refunded: BalanceOf<T>,
-			/// What providers were paid over its life.
+			/// The storage deposit returned to the subscriber, in DINF's smallest unit (10⁻¹² DINF):
+			/// `SubscriptionDeposit` less the award fees burned from it.
+			deposit_returned: BalanceOf<T>,
+			/// What providers were paid over its life, in DINF's smallest unit (10⁻¹² DINF).
 			paid: BalanceOf<T>,
+		},
+		/// Root changed `MinRunway`. It applies to subscriptions made from now on.
+		MinRunwaySet {
+			/// The runway required before, in relay-chain blocks.
+			old: BillingBlockOf<T>,
+			/// The runway required now, in relay-chain blocks.
+			new: BillingBlockOf<T>,
 		},
 	}
 
@@ -447,9 +530,11 @@ pub mod pallet {
 		InvalidCid,
 		/// A preferred-provider target must name at least one provider.
 		EmptyPreferredList,
-		/// A paid subscription must be funded for at least `MinRunway` blocks at its maximum
-		/// price.
+		/// A paid subscription must be funded for at least `MinRunway` relay-chain blocks at its
+		/// maximum price.
 		FundingBelowMinRunway,
+		/// `MinRunway` must be at least one relay-chain block.
+		ZeroMinRunway,
 		/// A top-up must add something.
 		ZeroTopUp,
 		/// The award queues are full (`MaxQueueLength`), or this type's is (`MaxQueuePerType`);
@@ -480,9 +565,10 @@ pub mod pallet {
 	impl<T: Config> Pallet<T> {
 		/// Subscribe to a deployment type.
 		///
-		/// `funding` is held from the caller, and so is `SubscriptionDeposit`. A paid
-		/// subscription (`max_price_per_block` above zero) must be funded for `MinRunway`
-		/// blocks at that price. The subscription is queued and awarded in a coming block to
+		/// `funding` is held from the caller, and so is `SubscriptionDeposit`; both are in DINF's
+		/// smallest unit (10⁻¹² DINF), as is `max_price_per_block`, a price per relay-chain
+		/// block. A paid subscription (`max_price_per_block` above zero) must be funded for
+		/// `MinRunway` relay-chain blocks at that price. The subscription is queued and awarded in a coming block to
 		/// the least loaded provider in `target` whose price is at most `max_price_per_block`.
 		/// Billing starts only when the provider reports it running.
 		#[pallet::call_index(0)]
@@ -491,8 +577,8 @@ pub mod pallet {
 			deployment_type: dinfra_primitives::DeploymentTypeId,
 			descriptor_cid: DescriptorCid<T>,
 			target: AwardTargetOf<T>,
-			max_price_per_block: BalanceOf<T>,
-			funding: BalanceOf<T>,
+			#[pallet::compact] max_price_per_block: BalanceOf<T>,
+			#[pallet::compact] funding: BalanceOf<T>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_subscribe(
@@ -505,14 +591,14 @@ pub mod pallet {
 			)
 		}
 
-		/// Add funds to a live subscription. Anyone may, so a sponsor can pay for someone
-		/// else's deployment; the funds become the subscriber's, held for the subscription, and
-		/// what is unspent is refunded to the subscriber.
+		/// Add `amount`, in DINF's smallest unit (10⁻¹² DINF), to a live subscription. Anyone may, so a
+		/// sponsor can pay for someone else's deployment; the funds become the subscriber's, held
+		/// for the subscription, and what is unspent is refunded to the subscriber.
 		#[pallet::call_index(1)]
 		pub fn top_up(
 			origin: OriginFor<T>,
 			id: SubscriptionId,
-			amount: BalanceOf<T>,
+			#[pallet::compact] amount: BalanceOf<T>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_top_up(who, id, amount)
@@ -567,6 +653,15 @@ pub mod pallet {
 		pub fn claim(origin: OriginFor<T>, id: SubscriptionId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_claim(who, id)
+		}
+
+		/// Set `MinRunway`, the relay-chain blocks of funding a paid subscription needs at its
+		/// price cap. Root only; at least one block. It applies to subscriptions made from now
+		/// on; live ones keep what they have.
+		#[pallet::call_index(6)]
+		pub fn set_min_runway(origin: OriginFor<T>, blocks: BillingBlockOf<T>) -> DispatchResult {
+			ensure_root(origin)?;
+			Self::do_set_min_runway(blocks)
 		}
 	}
 }

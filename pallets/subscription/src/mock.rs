@@ -97,10 +97,12 @@ pub const MAX_QUEUE_PER_TYPE: u32 = 300;
 pub const MIN_SERVICE_PERIOD: u64 = 20;
 /// The mock's parachain blocks come one relay block apart; a larger gap is a stall.
 pub const MAX_LIVE_GAP: u64 = 1;
+/// Few, so that tests see old ends forgotten.
+pub const MAX_ENDED_RECORDS: u32 = 8;
 
 parameter_types! {
 	pub const SubscriptionDeposit: Balance = SUBSCRIPTION_DEPOSIT;
-	pub const MinRunway: u64 = MIN_RUNWAY;
+	pub const DefaultMinRunway: u64 = MIN_RUNWAY;
 	pub const AwardTimeout: u64 = AWARD_TIMEOUT;
 	pub const ProvisionTimeout: u64 = PROVISION_TIMEOUT;
 	pub const LowFundsWarning: u64 = LOW_FUNDS_WARNING;
@@ -121,7 +123,7 @@ impl pallet_dinfra_subscription::Config for Test {
 	type Market = DinfraProvider;
 	type BlockNumberProvider = System;
 	type SubscriptionDeposit = SubscriptionDeposit;
-	type MinRunway = MinRunway;
+	type DefaultMinRunway = DefaultMinRunway;
 	type AwardTimeout = AwardTimeout;
 	type ProvisionTimeout = ProvisionTimeout;
 	type MinServicePeriod = MinServicePeriod;
@@ -136,6 +138,7 @@ impl pallet_dinfra_subscription::Config for Test {
 	type MaxEndpointLength = ConstU32<64>;
 	type MaxReasonLength = ConstU32<64>;
 	type MaxBlockWork = MaxBlockWork;
+	type MaxEndedRecords = ConstU32<MAX_ENDED_RECORDS>;
 	type WeightInfo = crate::weights::SubstrateWeight<Test>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MarketSetup;

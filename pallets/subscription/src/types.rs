@@ -52,6 +52,7 @@ pub type FailedProviders<T> =
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
 )]
+#[scale_info(capture_docs = "always")]
 pub enum DeploymentReport<Endpoint, Reason> {
 	/// The deployment runs and is reached at `endpoint`. Billing starts now. A running
 	/// deployment may report again to announce a new endpoint.
@@ -82,6 +83,7 @@ pub type DeploymentReportOf<T> = DeploymentReport<Endpoint<T>, Reason<T>>;
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
 )]
+#[scale_info(capture_docs = "always")]
 pub enum ProvisioningFailure<Reason> {
 	/// The provider reported that it failed.
 	Reported {
@@ -97,47 +99,31 @@ pub enum ProvisioningFailure<Reason> {
 	},
 }
 
-/// Why a subscription ended.
-#[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
-)]
-pub enum TerminationReason<Reason> {
-	/// The subscriber ended it.
-	BySubscriber,
-	/// The provider cancelled it.
-	ByProvider {
-		/// The provider's reason.
-		reason: Reason,
-	},
-	/// Its funds ran out.
-	OutOfFunds,
-	/// No eligible offering took it within `AwardTimeout` blocks.
-	NoOffering,
-	/// `MaxAwardAttempts` providers failed to provision it.
-	ProvisioningFailed,
-}
+pub use dinfra_primitives::TerminationReason;
 
 /// Where a subscription is in its life.
 #[derive(
 	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
 )]
-#[scale_info(skip_type_params(T))]
+#[scale_info(capture_docs = "always", skip_type_params(T))]
 #[codec(mel_bound())]
 pub enum SubscriptionStatus<T: Config> {
 	/// Queued for an award since `since`.
 	AwaitingAward {
-		/// When it (last) entered the queue; `AwardTimeout` counts from here.
+		/// The relay-chain block at which it (last) entered the queue; `AwardTimeout` counts
+		/// from here.
 		since: BillingBlockOf<T>,
 	},
 	/// Awarded to `provider`, which is provisioning it. Nothing is billed yet.
 	Provisioning {
 		/// The provider that holds one unit of capacity for it.
 		provider: T::AccountId,
-		/// The price per block agreed at the award.
+		/// The price per relay-chain block agreed at the award, in DINF's smallest unit (10⁻¹² DINF).
 		price_per_block: BalanceOf<T>,
 		/// When it was awarded (relay-chain block).
 		awarded_at: BillingBlockOf<T>,
-		/// The market's live clock at the award ([`LiveClockInfo::live`]): `ProvisionTimeout`
+		/// The market's live clock at the award ([`LiveClockInfo::live`]), in relay-chain
+		/// blocks: `ProvisionTimeout`
 		/// counts only the time in which the parachain advanced, so that a stall of the chain
 		/// is not blamed on the provider.
 		awarded_live: BillingBlockOf<T>,
@@ -146,13 +132,14 @@ pub enum SubscriptionStatus<T: Config> {
 	Running {
 		/// The provider that runs it.
 		provider: T::AccountId,
-		/// The price per block agreed at the award.
+		/// The price per relay-chain block agreed at the award, in DINF's smallest unit (10⁻¹² DINF).
 		price_per_block: BalanceOf<T>,
 		/// Where the subscriber reaches it.
 		endpoint: Endpoint<T>,
-		/// Billing is settled up to this block.
+		/// Billing is settled up to this relay-chain block.
 		settled_at: BillingBlockOf<T>,
-		/// When it was first reported running; `MinServicePeriod` counts from here.
+		/// The relay-chain block at which it was first reported running; `MinServicePeriod`
+		/// counts from here.
 		running_since: BillingBlockOf<T>,
 		/// Whether `LowFunds` has been announced for the current funds.
 		low_funds_warned: bool,
@@ -169,11 +156,12 @@ impl<T: Config> SubscriptionStatus<T> {
 	}
 }
 
-/// A live subscription. Ended subscriptions are removed; their history is in the events.
+/// A live subscription. An ended one is removed, and a short record of its end is kept in
+/// `EndedSubscriptions` for a while; its history is in the events.
 #[derive(
 	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
 )]
-#[scale_info(skip_type_params(T))]
+#[scale_info(capture_docs = "always", skip_type_params(T))]
 #[codec(mel_bound())]
 pub struct Subscription<T: Config> {
 	/// Who subscribed: refunds and the deposit go back to this account.
@@ -184,29 +172,31 @@ pub struct Subscription<T: Config> {
 	pub descriptor_cid: DescriptorCid<T>,
 	/// Which providers are acceptable.
 	pub target: AwardTargetOf<T>,
-	/// The highest price per block the subscriber accepts.
+	/// The highest price per relay-chain block the subscriber accepts, in DINF's smallest unit (10⁻¹² DINF).
 	pub max_price_per_block: BalanceOf<T>,
-	/// The funds not yet paid to the provider, held from the subscriber.
+	/// The funds not yet paid to the provider, held from the subscriber, in DINF's smallest unit (10⁻¹² DINF).
 	pub balance: BalanceOf<T>,
-	/// The storage deposit held from the subscriber.
+	/// The storage deposit held from the subscriber, in DINF's smallest unit (10⁻¹² DINF).
 	pub deposit: BalanceOf<T>,
-	/// What has been paid to providers so far.
+	/// What has been paid to providers so far, in DINF's smallest unit (10⁻¹² DINF).
 	pub paid: BalanceOf<T>,
 	/// Where it is in its life.
 	pub status: SubscriptionStatus<T>,
 	/// Providers that failed to provision it.
 	pub failed_providers: FailedProviders<T>,
-	/// The block of its entry in the due index (provisioning deadline, low-funds warning or
+	/// The relay-chain block of its entry in the due index (provisioning deadline, low-funds warning or
 	/// expiry), if it has one.
 	pub due_at: Option<BillingBlockOf<T>>,
 }
 
-/// The market's live clock: relay-chain time counted only while the parachain advances.
+/// The market's live clock: relay-chain time counted only while the parachain advances, in
+/// relay-chain blocks.
 ///
 /// Each parachain block adds the relay-chain blocks since the previous one, but at most
 /// `MaxLiveGap` of them: a longer gap is a stall of the chain, in which no provider could report,
 /// and provisioning deadlines are measured on this clock, so a stall moves them out.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[scale_info(capture_docs = "always")]
 pub struct LiveClockInfo<BlockNumber> {
 	/// The relay-chain block the previous parachain block's hook saw.
 	pub seen: BlockNumber,
@@ -214,11 +204,44 @@ pub struct LiveClockInfo<BlockNumber> {
 	pub live: BlockNumber,
 }
 
+/// What is kept of a subscription after it ended, for the last `MaxEndedRecords` ends.
+#[derive(
+	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
+)]
+#[scale_info(capture_docs = "always", skip_type_params(T))]
+#[codec(mel_bound())]
+pub struct EndedSubscription<T: Config> {
+	/// Who subscribed.
+	pub subscriber: T::AccountId,
+	/// The deployment type.
+	pub deployment_type: DeploymentTypeId,
+	/// The descriptor's CID.
+	pub descriptor_cid: DescriptorCid<T>,
+	/// The provider that held it when it ended, if it was awarded.
+	pub provider: Option<T::AccountId>,
+	/// The price per relay-chain block agreed at the award, in DINF's smallest unit (10⁻¹² DINF).
+	pub price_per_block: Option<BalanceOf<T>>,
+	/// The providers that failed or declined it, in order.
+	pub failed_providers: FailedProviders<T>,
+	/// Why it ended.
+	pub reason: TerminationReason<Reason<T>>,
+	/// The relay-chain block at which it ended.
+	pub ended_at: BillingBlockOf<T>,
+	/// The funds returned to the subscriber, in DINF's smallest unit (10⁻¹² DINF).
+	pub refunded: BalanceOf<T>,
+	/// The storage deposit returned to the subscriber, in DINF's smallest unit (10⁻¹² DINF).
+	pub deposit_returned: BalanceOf<T>,
+	/// What its providers were paid over its life, in DINF's smallest unit (10⁻¹² DINF).
+	pub paid: BalanceOf<T>,
+}
+
 /// Where new subscriptions come in: the next id to give out, how many subscriptions are queued
-/// over all types, and the ring of deployment types whose queues take turns (positions
-/// `turn_head..turn_tail` of `Turns`). One value, so that `subscribe` reads and writes it once.
+/// over all types, the ring of deployment types whose queues take turns (positions
+/// `turn_head..turn_tail` of `Turns`), and the minimum runway. One value, so that `subscribe`
+/// reads and writes it once.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug, Default)]
-pub struct IntakeInfo {
+#[scale_info(capture_docs = "always")]
+pub struct IntakeInfo<BlockNumber> {
 	/// The id the next subscription gets.
 	pub next_id: SubscriptionId,
 	/// How many subscriptions wait in the type queues, over all types.
@@ -227,9 +250,13 @@ pub struct IntakeInfo {
 	pub turn_head: u64,
 	/// The position the next type to join the ring gets.
 	pub turn_tail: u64,
+	/// The minimum runway in force, in relay-chain blocks, once Root has set one: a copy of the
+	/// `MinRunway` storage value (which clients read), kept here so that `subscribe` reads no
+	/// extra item. `None` until Root sets it: `DefaultMinRunway` is in force.
+	pub min_runway: Option<BlockNumber>,
 }
 
-impl IntakeInfo {
+impl<BlockNumber> IntakeInfo<BlockNumber> {
 	/// How many subscriptions are queued, over all types.
 	pub fn len(&self) -> u64 {
 		self.queued
@@ -245,6 +272,7 @@ impl IntakeInfo {
 /// `AwardQueue`, some of them left by subscriptions that ended while queued (skipped when the
 /// queue reaches them; their slot is free at once).
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[scale_info(capture_docs = "always")]
 pub struct TypeQueueInfo {
 	/// The position of the oldest entry.
 	pub head: u64,

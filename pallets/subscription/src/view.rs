@@ -7,11 +7,13 @@ use dinfra_primitives::runtime_api::{SubscriptionPhase, SubscriptionView};
 use sp_runtime::traits::{Saturating, Zero};
 
 impl<T: Config> Pallet<T> {
-	/// A live subscription as of the current block.
+	/// A live subscription as of the current block, or a recently ended one (phase `Ended`).
 	pub fn subscription_view(
 		id: SubscriptionId,
 	) -> Option<SubscriptionView<T::AccountId, BalanceOf<T>, BillingBlockOf<T>>> {
-		let sub = Subscriptions::<T>::get(id)?;
+		let Some(sub) = Subscriptions::<T>::get(id) else {
+			return Self::ended_view(id);
+		};
 		let now = Self::now();
 		let (phase, phase_since, provider, price, endpoint, owed_now, runway) = match &sub.status {
 			SubscriptionStatus::AwaitingAward { since } => {
@@ -60,7 +62,9 @@ impl<T: Config> Pallet<T> {
 			endpoint,
 			balance: sub.balance,
 			owed_now,
+			paid: sub.paid,
 			runway,
+			ended: None,
 		})
 	}
 

@@ -26,6 +26,8 @@ pub trait WeightInfo {
 	fn report_failed_ending() -> Weight;
 	fn cancel_by_provider() -> Weight;
 	fn claim() -> Weight;
+	/// Root sets `MinRunway`.
+	fn set_min_runway() -> Weight;
 	/// `on_initialize` with nothing due: the cursor, the queue bounds and one probe.
 	fn on_initialize_idle() -> Weight;
 	/// One look at a span of the due index: its bitmap of blocks with entries.
@@ -60,11 +62,12 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// Storage: `Subscriptions` (r:1 w:1), `Due` (r:1 w:1), `DueCount` (r:1 w:1),
 	/// `Balances::Holds` (r:2 w:2), `System::Account` (r:2 w:2), `DinfraProvider::Offerings`
-	/// (r:1 w:1), `DinfraProvider::Providers` (r:1 w:1)
+	/// (r:1 w:1), `DinfraProvider::Providers` (r:1 w:1), `EndedCursor` (r:1 w:1), `EndedOrder`
+	/// (r:1 w:1), `EndedSubscriptions` (w:2)
 	fn terminate() -> Weight {
 		Weight::from_parts(130_000_000, 16_000)
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().writes(9_u64))
+			.saturating_add(T::DbWeight::get().reads(11_u64))
+			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
 	/// Storage: `Subscriptions` (r:1 w:1), `Due` (r:1 w:2), `DueCount` (r:2 w:2)
 	fn report_running() -> Weight {
@@ -83,14 +86,14 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// As `terminate`, with the failed provider's release.
 	fn report_failed_ending() -> Weight {
 		Weight::from_parts(150_000_000, 18_000)
-			.saturating_add(T::DbWeight::get().reads(11_u64))
-			.saturating_add(T::DbWeight::get().writes(11_u64))
+			.saturating_add(T::DbWeight::get().reads(13_u64))
+			.saturating_add(T::DbWeight::get().writes(15_u64))
 	}
 	/// As `terminate`.
 	fn cancel_by_provider() -> Weight {
 		Weight::from_parts(130_000_000, 16_000)
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().writes(9_u64))
+			.saturating_add(T::DbWeight::get().reads(11_u64))
+			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
 	/// Storage: `Subscriptions` (r:1 w:1), `Due` (r:1 w:2), `DueCount` (r:2 w:2),
 	/// `Balances::Holds` (r:1 w:1), `System::Account` (r:2 w:2)
@@ -98,6 +101,12 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(80_000_000, 9_000)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
+	}
+	/// Storage: `MinRunway` (r:1 w:1), `Intake` (r:1 w:1)
+	fn set_min_runway() -> Weight {
+		Weight::from_parts(10_000_000, 1_500)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `DueCursor` (r:1 w:1), `Intake` (r:1 w:1)
 	fn on_initialize_idle() -> Weight {
@@ -112,8 +121,8 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// As `terminate`, plus finding the due entry in its block.
 	fn process_due_entry() -> Weight {
 		Weight::from_parts(130_000_000, 16_000)
-			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().writes(9_u64))
+			.saturating_add(T::DbWeight::get().reads(12_u64))
+			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
 	/// Storage: `AwardQueue` (r:1 w:2), `Subscriptions` (r:1 w:1), `Due` (w:1), `DueCount`
 	/// (r:1 w:1), `ProviderSubscriptions` (w:1)
@@ -133,7 +142,7 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// As `terminate` without a provider, plus the queue and the fee.
 	fn process_award_ended() -> Weight {
 		Weight::from_parts(140_000_000, 16_000)
-			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().writes(11_u64))
+			.saturating_add(T::DbWeight::get().reads(12_u64))
+			.saturating_add(T::DbWeight::get().writes(15_u64))
 	}
 }

@@ -77,3 +77,60 @@ fn funds_for_an_exact_number_of_blocks_are_spent_to_the_last_unit() {
 		assert_eq!((free(2), held(2)), (ENDOWMENT - 100, 0));
 	});
 }
+
+#[test]
+fn root_sets_the_min_runway_for_the_subscriptions_that_come_after() {
+	use crate::MinRunway;
+	use polkadot_sdk::sp_runtime::DispatchError;
+	new_test_ext().execute_with(|| {
+		let ty = new_type("vm-small");
+		offer(20, ty, 5, 10);
+		assert_eq!(MinRunway::<Test>::get(), MIN_RUNWAY, "the default until Root sets one");
+		let early = subscribe(1, ty, 10, 10 * MIN_RUNWAY);
+
+		// Nobody else may change it, and a runway of nothing is refused.
+		assert_noop!(
+			DinfraSubscription::set_min_runway(RuntimeOrigin::signed(1), 1),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			DinfraSubscription::set_min_runway(RuntimeOrigin::root(), 0),
+			Error::<Test>::ZeroMinRunway
+		);
+
+		let longer = MIN_RUNWAY * 2;
+		assert_ok!(DinfraSubscription::set_min_runway(RuntimeOrigin::root(), longer));
+		assert_eq!(last_event(), Event::MinRunwaySet { old: MIN_RUNWAY, new: longer });
+		assert_eq!(MinRunway::<Test>::get(), longer);
+		check_invariants();
+		assert_noop!(try_subscribe(10, 10 * longer - 1), Error::<Test>::FundingBelowMinRunway);
+		assert_ok!(try_subscribe(10, 10 * longer));
+		// A subscription made before keeps what it has.
+		assert_eq!(sub(early).balance, 10 * MIN_RUNWAY);
+
+		// Lowered, it lets a runway of one block in.
+		assert_ok!(DinfraSubscription::set_min_runway(RuntimeOrigin::root(), 1));
+		assert_ok!(try_subscribe(10, 10));
+		run_to_block(3);
+	});
+}
+
+#[test]
+fn amounts_are_compact_in_calls() {
+	use crate::Call;
+	use codec::Encode;
+	// The call index, the id (8 bytes) and a compact amount: one byte for a small one, as
+	// Balances' transfers take it, not sixteen.
+	let top_up = Call::<Test>::top_up { id: 7, amount: 1 }.encode();
+	assert_eq!(top_up.len(), 1 + 8 + 1, "{top_up:?}");
+	let subscribe = Call::<Test>::subscribe {
+		deployment_type: 0,
+		descriptor_cid: bounded(b""),
+		target: AwardTarget::Any,
+		max_price_per_block: 1,
+		funding: 1,
+	}
+	.encode();
+	// Index, type (4), an empty CID (1), `Any` (1), and two one-byte amounts.
+	assert_eq!(subscribe.len(), 1 + 4 + 1 + 1 + 1 + 1, "{subscribe:?}");
+}

@@ -76,6 +76,7 @@ fn lifecycle_with_an_offering_runs_until_the_funds_run_out() {
 				deployment_type: ty,
 				reason: TerminationReason::OutOfFunds,
 				refunded: 5,
+				deposit_returned: SUBSCRIPTION_DEPOSIT,
 				paid: 200,
 			}
 		);
@@ -107,6 +108,7 @@ fn lifecycle_with_no_offering_ends_after_the_award_timeout_with_a_full_refund() 
 				deployment_type: ty,
 				reason: TerminationReason::NoOffering,
 				refunded: 100,
+				deposit_returned: SUBSCRIPTION_DEPOSIT,
 				paid: 0,
 			}
 		);
@@ -144,6 +146,7 @@ fn early_termination_by_the_subscriber_pays_what_ran_and_refunds_the_rest() {
 				deployment_type: ty,
 				reason: TerminationReason::BySubscriber,
 				refunded: 150,
+				deposit_returned: SUBSCRIPTION_DEPOSIT,
 				paid: 50,
 			}
 		);
@@ -195,6 +198,7 @@ fn cancellation_by_the_provider_pays_what_ran_and_refunds_the_rest() {
 				deployment_type: ty,
 				reason: TerminationReason::ByProvider { reason: bounded(b"host maintenance") },
 				refunded: 150,
+				deposit_returned: SUBSCRIPTION_DEPOSIT,
 				paid: 50,
 			}
 		);
@@ -310,6 +314,7 @@ fn failed_provisioning_goes_to_another_provider_until_attempts_run_out() {
 				deployment_type: ty,
 				reason: TerminationReason::ProvisioningFailed,
 				refunded: 100,
+				deposit_returned: SUBSCRIPTION_DEPOSIT,
 				paid: 0,
 			}
 		);
@@ -378,6 +383,9 @@ fn the_runtime_api_view_is_settled_to_now_and_lists_provider_deployments() {
 		assert_eq!((view.runway, view.expires_at), (Some(15), Some(22)));
 		assert_ok!(DinfraSubscription::terminate(RuntimeOrigin::signed(1), id));
 		assert_eq!(DinfraSubscription::provider_deployments(&20), Vec::<SubscriptionId>::new());
-		assert!(DinfraSubscription::subscription_view(id).is_none());
+		// What stays is the record of its end, with nothing held.
+		let ended = DinfraSubscription::subscription_view(id).unwrap();
+		assert_eq!((ended.phase, ended.phase_since), (SubscriptionPhase::Ended, 7));
+		assert_eq!((ended.balance, ended.owed_now, ended.paid), (0, 0, 50));
 	});
 }

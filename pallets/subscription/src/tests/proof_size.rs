@@ -40,6 +40,8 @@ const READS: &[(&str, &[&str])] = &[
 			"DinfraProvider::Offerings",
 			"DinfraProvider::Providers",
 			"DinfraProvider::TrackRecords",
+			"DinfraSubscription::EndedCursor",
+			"DinfraSubscription::EndedOrder",
 		],
 	),
 	(

@@ -91,7 +91,18 @@ fn a_hopeless_subscription_is_tried_at_an_interval_and_pays_per_try() {
 			Event::Terminated { id: ended, reason: TerminationReason::NoOffering, refunded: 500, .. }
 				if *ended == id
 		)));
-		// Three tries: three fees burned, the rest back.
+		// Three tries: three fees burned, the rest back, and the event and the record of the
+		// end say how much of the deposit came back.
+		assert!(events().iter().any(|e| matches!(
+			e,
+			Event::Terminated { id: ended, deposit_returned, .. }
+				if *ended == id && *deposit_returned == SUBSCRIPTION_DEPOSIT - 3
+		)));
+		let end = crate::Pallet::<Test>::subscription_view(id).and_then(|v| v.ended);
+		assert_eq!(
+			end.map(|e| (e.refunded, e.deposit_returned)),
+			Some((500, SUBSCRIPTION_DEPOSIT - 3))
+		);
 		assert_eq!(free(1), before + 500 + SUBSCRIPTION_DEPOSIT - 3);
 		assert_eq!(total_issuance(), issuance - 3);
 	});
