@@ -26,6 +26,7 @@ mod benchmarks;
 pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
+pub mod migrations;
 pub mod weights;
 
 pub use polkadot_sdk::{staging_parachain_info as parachain_info, *};
@@ -88,6 +89,7 @@ pub type Executive = frame_executive::Executive<
 	frame_system::ChainContext<Runtime>,
 	Runtime,
 	AllPalletsWithSystem,
+	migrations::Migrations,
 >;
 
 /// Types that the node needs without knowing the runtime's calls.
@@ -114,10 +116,10 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("dinfra"),
 	impl_name: Cow::Borrowed("dinfra"),
 	authoring_version: 1,
-	spec_version: 1,
+	spec_version: 2,
 	impl_version: 0,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 1,
+	transaction_version: 2,
 	system_version: 1,
 };
 

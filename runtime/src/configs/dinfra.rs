@@ -46,15 +46,17 @@ parameter_types! {
 	/// 0.1 DINF per live subscription: it pays for the record (about 700 bytes with its queue,
 	/// due and provider entries) and comes back when the subscription ends.
 	pub const SubscriptionDeposit: Balance = 100 * MILLI_DINF;
-	/// A paid subscription must be funded for an hour at its price cap. Provisioning a machine
-	/// takes minutes; a shorter runway would let providers do setup work for deployments that
-	/// expire before they are useful.
-	///
-	/// It is kept in storage (at `twox_128(b":MinRunway:")`), so that Root can change it with
-	/// `System::set_storage` without a runtime upgrade: a market may learn that its deployments
-	/// need longer, and a test network lowers it to see subscriptions end within minutes. It
-	/// only applies to subscriptions and top-ups that come after the change.
-	pub storage MinRunway: u32 = RELAY_BLOCKS_PER_HOUR;
+	/// A paid subscription must be funded for an hour at its price cap, by default. Provisioning
+	/// a machine takes minutes; a shorter runway would let providers do setup work for
+	/// deployments that expire before they are useful. The value in force is the subscription
+	/// pallet's `MinRunway` storage item: Root changes it with `set_min_runway`, without a
+	/// runtime upgrade (a market may learn that its deployments need longer, and a test network
+	/// lowers it to see subscriptions end within minutes).
+	pub const DefaultMinRunway: u32 = RELAY_BLOCKS_PER_HOUR;
+	/// The last 10,000 subscriptions to end stay readable (why, when, what came back): at most
+	/// about 6 MB of state (a record is at most about 600 bytes), whatever users do. At one end
+	/// per relay-chain block that is the last 17 hours.
+	pub const MaxEndedRecords: u32 = 10_000;
 	/// A subscription waits up to ten minutes for an eligible offering, then is refunded in
 	/// full: long enough for a provider to free capacity, short enough that funds are not locked
 	/// for nothing.
@@ -96,7 +98,7 @@ impl pallet_dinfra_provider::Config for Runtime {
 	/// hundred kilobytes of proof in the worst case.
 	type MaxOfferingsPerType = ConstU32<64>;
 	type MaxOfferingsPerProvider = ConstU32<32>;
-	type MaxPreferred = ConstU32<8>;
+	type MaxPreferred = ConstU32<{ dinfra_primitives::MAX_PREFERRED }>;
 	type BlockNumberProvider = cumulus_pallet_parachain_system::RelaychainDataProvider<Runtime>;
 	type CollateralPerUnit = CollateralPerUnit;
 	type TimeoutSlash = TimeoutSlash;
@@ -114,7 +116,7 @@ impl pallet_dinfra_subscription::Config for Runtime {
 	type Market = DinfraProvider;
 	type BlockNumberProvider = cumulus_pallet_parachain_system::RelaychainDataProvider<Runtime>;
 	type SubscriptionDeposit = SubscriptionDeposit;
-	type MinRunway = MinRunway;
+	type DefaultMinRunway = DefaultMinRunway;
 	type AwardTimeout = AwardTimeout;
 	type ProvisionTimeout = ProvisionTimeout;
 	type MinServicePeriod = MinServicePeriod;
@@ -130,6 +132,7 @@ impl pallet_dinfra_subscription::Config for Runtime {
 	type MaxEndpointLength = ConstU32<256>;
 	type MaxReasonLength = ConstU32<256>;
 	type MaxBlockWork = MaxBlockWork;
+	type MaxEndedRecords = MaxEndedRecords;
 	type WeightInfo = crate::weights::pallet_dinfra_subscription::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchmarkMarket;
