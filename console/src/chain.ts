@@ -8,7 +8,10 @@ export interface Chain {
   api: ApiPromise;
   /** Whether the node runs a development chain (dev accounts may sign there). */
   isDev: boolean;
-  /** The runtime's `MinRunway`, `LowFundsWarning` and what a subscription deposits. */
+  /**
+   * `MinRunway` in force (the pallet's storage value, which Root may change: kept current by a
+   * subscription), `LowFundsWarning` and what a subscription deposits.
+   */
   minRunway: number;
   lowFundsWarning: number;
   subscriptionDeposit: bigint;
@@ -27,13 +30,17 @@ export async function connect(
   const api = await ApiPromise.create({ provider, noInitWarn: true });
   const chainType = await api.rpc.system.chainType();
   const constants = api.consts.dinfraSubscription;
-  return {
+  const chain: Chain = {
     api,
     // Only a development chain: a local testnet is shared by its operators, even if they use
     // the well-known keys.
     isDev: chainType.isDevelopment,
-    minRunway: Number(constants.minRunway.toString()),
+    minRunway: Number((await api.query.dinfraSubscription.minRunway()).toString()),
     lowFundsWarning: Number(constants.lowFundsWarning.toString()),
     subscriptionDeposit: BigInt(constants.subscriptionDeposit.toString()),
   };
+  await api.query.dinfraSubscription.minRunway((blocks: { toString(): string }) => {
+    chain.minRunway = Number(blocks.toString());
+  });
+  return chain;
 }

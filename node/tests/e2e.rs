@@ -24,10 +24,9 @@ mod dinfra {}
 use dinfra::runtime_types::{
 	bounded_collections::bounded_vec::BoundedVec,
 	dinfra_primitives::{
-		market::AwardTarget,
-		runtime_api::{QuoteTarget, SubscriptionPhase},
+		market::AwardTarget, runtime_api::SubscriptionPhase, subscription::TerminationReason,
 	},
-	pallet_dinfra_subscription::types::{DeploymentReport, TerminationReason},
+	pallet_dinfra_subscription::types::DeploymentReport,
 };
 
 /// 1 DINF.
@@ -109,10 +108,15 @@ async fn a_subscription_from_subscribe_to_out_of_funds() {
 	let (provider, subscriber, sponsor) =
 		(account(&provider_key), account(&subscriber_key), account(&sponsor_key));
 	let constants = api.at_current_block().await.expect("the current block");
+	// The runway in force is the pallet's storage value (Root may change it), readable as
+	// polkadot.js reads it with `api.query`.
 	let min_runway: u32 = constants
-		.constants()
-		.entry(dinfra::constants().dinfra_subscription().min_runway())
-		.expect("MinRunway");
+		.storage()
+		.fetch(dinfra::storage().dinfra_subscription().min_runway(), ())
+		.await
+		.expect("MinRunway")
+		.decode()
+		.expect("MinRunway decodes");
 	let deposit: u128 = constants
 		.constants()
 		.entry(dinfra::constants().dinfra_subscription().subscription_deposit())
@@ -139,7 +143,7 @@ async fn a_subscription_from_subscribe_to_out_of_funds() {
 	.await;
 	let quotes = offered
 		.runtime_apis()
-		.call(dinfra_api.quote(vm_small, QuoteTarget::Any))
+		.call(dinfra_api.quote(vm_small, AwardTarget::Any))
 		.await
 		.expect("quote");
 	assert_eq!(quotes.len(), 1, "one offering is quoted: {quotes:?}");
@@ -266,6 +270,7 @@ async fn a_subscription_from_subscribe_to_out_of_funds() {
 	let parent = block(&api, ended_at.block_number() - 1).await;
 	assert_eq!(relay_block(&parent).await, expires_at, "it ends when its funds run out");
 	assert_eq!(ended.refunded, 0, "nothing is left: the funds bought whole blocks");
+	assert_eq!(ended.deposit_returned, deposit, "the deposit comes back whole, and says so");
 	assert_eq!(ended.paid, funding + top_up, "the provider was paid everything, over its life");
 
 	// Every balance is exact: the provider got every unit, the subscriber its deposit back.
@@ -280,10 +285,20 @@ async fn a_subscription_from_subscribe_to_out_of_funds() {
 	assert_eq!(held_balance(&ended_at, &subscriber).await, 0);
 	assert_eq!(free_balance(&ended_at, &sponsor).await, sponsor_start - top_up - sponsor_fee);
 
-	// The chain has forgotten it, and the provider's capacity is free again.
-	let view =
-		ended_at.runtime_apis().call(dinfra_api.subscription(id)).await.expect("subscription");
-	assert!(view.is_none(), "an ended subscription is pruned");
+	// The chain holds nothing for it but the record of its end, and the provider's capacity is
+	// free again.
+	let view = ended_at
+		.runtime_apis()
+		.call(dinfra_api.subscription(id))
+		.await
+		.expect("subscription")
+		.expect("a recent end is remembered");
+	assert!(matches!(view.phase, SubscriptionPhase::Ended), "{:?}", view.phase);
+	assert_eq!(relay_block(&parent).await, view.phase_since, "it ended at the hook's clock");
+	let end = view.ended.expect("why it ended");
+	assert!(matches!(end.reason, TerminationReason::OutOfFunds), "{:?}", end.reason);
+	assert_eq!((end.refunded, end.deposit_returned), (0, deposit));
+	assert_eq!((view.balance, view.paid), (0, funding + top_up));
 	let deployments = ended_at
 		.runtime_apis()
 		.call(dinfra_api.provider_deployments(provider))
@@ -292,7 +307,7 @@ async fn a_subscription_from_subscribe_to_out_of_funds() {
 	assert!(deployments.is_empty());
 	let quotes = ended_at
 		.runtime_apis()
-		.call(dinfra_api.quote(vm_small, QuoteTarget::Any))
+		.call(dinfra_api.quote(vm_small, AwardTarget::Any))
 		.await
 		.expect("quote");
 	assert_eq!(quotes[0].free_capacity, 4);

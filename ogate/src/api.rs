@@ -339,8 +339,12 @@ async fn ack(
 /// A subscription as the chain shows it now.
 #[derive(Serialize, Deserialize, ToSchema)]
 pub struct ChainState {
-	/// `awaiting_award`, `provisioning` or `running`.
+	/// `awaiting_award`, `provisioning`, `running`, or `ended` (the chain's record of a recent
+	/// end; `ended_reason` says why).
 	pub phase: String,
+	/// Why it ended, when `phase` is `ended`: `by_subscriber`, `by_provider`, `out_of_funds`,
+	/// `no_offering` or `provisioning_failed`.
+	pub ended_reason: Option<String>,
 	/// The endpoint recorded on chain.
 	pub endpoint: Option<String>,
 	/// The funds held, before what is owed now (decimal).
@@ -357,10 +361,12 @@ impl From<View> for ChainState {
 	fn from(view: View) -> Self {
 		use crate::chain::dinfra::runtime_types::dinfra_primitives::runtime_api::SubscriptionPhase as P;
 		ChainState {
+			ended_reason: crate::chain::ended_reason(&view),
 			phase: match view.phase {
 				P::AwaitingAward => "awaiting_award",
 				P::Provisioning => "provisioning",
 				P::Running => "running",
+				P::Ended => "ended",
 			}
 			.into(),
 			endpoint: view.endpoint.map(|e| String::from_utf8_lossy(&e).into_owned()),
@@ -441,10 +447,13 @@ pub struct ChainSubscription {
 	pub subscription: u64,
 	/// The chain holds it: it has not ended.
 	pub exists: bool,
-	/// The provider it is awarded to (SS58), if it is awarded.
+	/// The provider it is awarded to (SS58), if it is awarded and has not ended.
 	pub provider: Option<String>,
-	/// It is awarded to this gateway's provider.
+	/// It is awarded to this gateway's provider and has not ended.
 	pub ours: bool,
+	/// Why it ended, if it has and the chain still remembers (its last `MaxEndedRecords` ends):
+	/// `by_subscriber`, `by_provider`, `out_of_funds`, `no_offering` or `provisioning_failed`.
+	pub ended: Option<String>,
 }
 
 /// Asks the chain, at its finalized head, whether a subscription still exists and who holds
@@ -465,13 +474,16 @@ async fn chain_subscription(
 		.view(id)
 		.await
 		.map_err(|e| ApiError::unavailable(format!("the node did not answer: {e}")))?;
-	let exists = view.is_some();
-	let provider = view.and_then(|v| v.provider);
+	let ended = view.as_ref().and_then(crate::chain::ended_reason);
+	let live = view.filter(crate::chain::is_live);
+	let exists = live.is_some();
+	let provider = live.and_then(|v| v.provider);
 	Ok(Json(ChainSubscription {
 		subscription: id,
 		exists,
 		ours: provider.as_ref() == Some(&chain.provider),
 		provider: provider.map(|p| p.to_string()),
+		ended,
 	}))
 }
 

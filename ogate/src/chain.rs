@@ -24,11 +24,14 @@ use dinfra::{
 	dinfra_subscription::events as ev,
 	runtime_types::{
 		bounded_collections::bounded_vec::BoundedVec,
-		dinfra_primitives::runtime_api::{SubscriptionPhase, SubscriptionView},
+		dinfra_primitives::{
+			runtime_api::{SubscriptionPhase, SubscriptionView},
+			subscription::TerminationReason,
+		},
 		dinfra_runtime::{configs::proxy::ProxyType, RuntimeCall},
 		pallet_dinfra_subscription::{
 			pallet::Call as SubscriptionCall,
-			types::{DeploymentReport, ProvisioningFailure, TerminationReason},
+			types::{DeploymentReport, ProvisioningFailure},
 		},
 	},
 };
@@ -37,8 +40,20 @@ use dinfra::{
 pub type Api = OnlineClient<DinfraConfig>;
 type At = ClientAtBlock<DinfraConfig, OnlineClientAtBlockImpl<DinfraConfig>>;
 
-/// A subscription as the runtime API shows it now.
+/// A subscription as the runtime API shows it now: live, or recently ended (phase `Ended`).
 pub type View = SubscriptionView<AccountId32, u128, u32>;
+
+/// Whether the chain still holds the subscription: it has not ended. A view in phase `Ended` is
+/// the chain's memory of a recent end, not a deployment to keep.
+pub fn is_live(view: &View) -> bool {
+	!matches!(view.phase, SubscriptionPhase::Ended)
+}
+
+/// Why a subscription ended, if the view is of an ended one: `by_subscriber`, `by_provider`,
+/// `out_of_funds`, `no_offering` or `provisioning_failed`.
+pub fn ended_reason(view: &View) -> Option<String> {
+	view.ended.as_ref().map(|end| termination(&end.reason))
+}
 
 /// Blocks for which a signed report stays valid.
 pub const REPORT_MORTALITY: u32 = 64;
@@ -76,7 +91,7 @@ fn text(bytes: &[u8]) -> String {
 	String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn termination(reason: &TerminationReason<BoundedVec<u8>>) -> String {
+fn termination<Reason>(reason: &TerminationReason<Reason>) -> String {
 	match reason {
 		TerminationReason::BySubscriber => "by_subscriber".into(),
 		TerminationReason::ByProvider { .. } => "by_provider".into(),

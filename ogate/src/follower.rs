@@ -299,7 +299,8 @@ impl Follower {
 		let local_ids: HashSet<u64> = local.iter().map(|d| d.subscription).collect();
 		let mut changes = BlockChanges::default();
 		for id in on_chain.difference(&local_ids) {
-			if let Some(view) = chain.view(*id).await? {
+			// A view read a moment later may already show the end: nothing to import then.
+			if let Some(view) = chain.view(*id).await?.filter(crate::chain::is_live) {
 				tracing::info!(subscription = id, "imported a deployment the store did not know");
 				changes.changes.push((
 					u32::MAX,

@@ -68,12 +68,29 @@ async fn an_award_reaches_the_reactor_its_report_reaches_the_chain_and_a_termina
 	assert_eq!(again.status(), 200);
 	assert_eq!(again.json::<serde_json::Value>().await.unwrap()["new"], false);
 
+	// What a reactor asks before it removes an instance: the chain holds it, for us.
+	let held = chain_subscription(&gate, id).await;
+	assert_eq!((held["exists"].as_bool(), held["ours"].as_bool()), (Some(true), Some(true)));
+	assert!(held["ended"].is_null(), "{held}");
+
 	// Charlie ends it; a deprovision task follows.
 	submit(&net.api, &dev::charlie(), dinfra::transactions().dinfra_subscription().terminate(id))
 		.await;
 	let task = reactor.wait_for(|t| t.subscription == id && t.action.name() == "deprovision").await;
 	assert_eq!(task.action, Action::Deprovision { reason: "by_subscriber".into() });
 	gate.wait_for_phase(id, "ended").await;
+	// The chain remembers the end: it no longer holds the subscription, for anyone, and says
+	// why.
+	let ended = chain_subscription(&gate, id).await;
+	assert_eq!((ended["exists"].as_bool(), ended["ours"].as_bool()), (Some(false), Some(false)));
+	assert!(ended["provider"].is_null(), "{ended}");
+	assert_eq!(ended["ended"], "by_subscriber");
+}
+
+/// What a reactor asks before it removes an instance it does not know.
+async fn chain_subscription(gate: &Gate, id: u64) -> serde_json::Value {
+	let answer = gate.get(&format!("/v1/chain/subscriptions/{id}")).await;
+	answer.json().await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -342,6 +359,15 @@ async fn a_gateway_back_after_the_node_pruned_its_blocks_skips_to_the_head_and_r
 		.and_then(|v| v.parse::<u64>().ok())
 		.unwrap_or(0);
 	assert!(skipped > 0, "no block was skipped: {metrics}");
-	let sync: serde_json::Value = gate.get("/v1/sync").await.json().await.unwrap();
-	assert_eq!(sync["current"], true, "{sync}");
+	// Current once it has applied the finalized head, which moves on meanwhile (a block every
+	// few hundred milliseconds): one look may land between a finalization and its apply.
+	let deadline = Instant::now() + PATIENCE;
+	loop {
+		let sync: serde_json::Value = gate.get("/v1/sync").await.json().await.unwrap();
+		if sync["current"] == true {
+			break;
+		}
+		assert!(Instant::now() < deadline, "the view never became current: {sync}");
+		tokio::time::sleep(Duration::from_millis(100)).await;
+	}
 }

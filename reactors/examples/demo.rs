@@ -56,8 +56,12 @@ async fn main() -> anyhow::Result<()> {
 		anyhow::anyhow!("no DINFRA node at {node} ({e}); start ./scripts/run first")
 	})?;
 	let constants = api.at_current_block().await?;
-	let min_runway: u32 =
-		constants.constants().entry(dinfra::constants().dinfra_subscription().min_runway())?;
+	// The runway in force: the pallet's storage value, which Root may have changed.
+	let min_runway: u32 = constants
+		.storage()
+		.fetch(dinfra::storage().dinfra_subscription().min_runway(), ())
+		.await?
+		.decode()?;
 
 	step("1. Provider setup: Alice registers, offers vm-small and makes Ferdie her operator");
 	let (alice, bob) = (dev::alice(), dev::bob());

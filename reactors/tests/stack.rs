@@ -9,7 +9,7 @@ mod support;
 
 use dinfra_devnet::{find_event, PATIENCE};
 use dinfra_ogate::chain::dinfra::{
-	self, runtime_types::pallet_dinfra_subscription::types::TerminationReason,
+	self, runtime_types::dinfra_primitives::subscription::TerminationReason,
 };
 use serde_json::{json, Value};
 use std::{
@@ -68,13 +68,16 @@ async fn a_subscription_comes_up_as_a_local_process_and_is_gone_when_its_funds_r
 	net.provide().await;
 
 	// Charlie subscribes with exactly the minimum runway.
-	let min_runway = net
+	let min_runway: u32 = net
 		.api
 		.at_current_block()
 		.await
 		.unwrap()
-		.constants()
-		.entry(dinfra::constants().dinfra_subscription().min_runway())
+		.storage()
+		.fetch(dinfra::storage().dinfra_subscription().min_runway(), ())
+		.await
+		.unwrap()
+		.decode()
 		.unwrap();
 	let descriptor = json!({ "image": "debian-12", "open_ports": [80] });
 	let funding = PRICE * u128::from(min_runway);

@@ -17,7 +17,7 @@ use subxt::{
 	backend::{legacy::LegacyRpcMethods, rpc::RpcClient},
 	blocks::ExtrinsicEvents,
 	events::{Events, StaticEvent},
-	ext::codec::{Compact, Decode, Encode},
+	ext::codec::{Compact, Decode},
 	utils::AccountId32,
 	OnlineClient, PolkadotConfig,
 };
@@ -337,29 +337,19 @@ pub async fn is_parachain_on_relay(relay: &Chain, at: Hash) -> bool {
 	matches!(value.value, ValueDef::Variant(ref v) if v.name == "Parachain")
 }
 
-/// The storage key of the runtime's `MinRunway` parameter, which Root may change.
-pub fn min_runway_key() -> Vec<u8> {
-	sp_crypto_hashing::twox_128(b":MinRunway:").to_vec()
-}
-
-/// As Alice, the sudo key of the `local` chain: sets the minimum runway to `blocks` relay blocks,
-/// so that a subscription can run out of funds within a test.
+/// As Alice, the sudo key of the `local` chain: sets the minimum runway to `blocks` relay blocks
+/// with `set_min_runway`, so that a subscription can run out of funds within a test.
 pub async fn set_min_runway(para: &Chain, blocks: u32) -> Finalized {
-	use dinfra::runtime_types::{dinfra_runtime::RuntimeCall, frame_system::pallet::Call};
-	let set =
-		RuntimeCall::System(Call::set_storage { items: vec![(min_runway_key(), blocks.encode())] });
+	use dinfra::runtime_types::{
+		dinfra_runtime::RuntimeCall, pallet_dinfra_subscription::pallet::Call,
+	};
+	let set = RuntimeCall::DinfraSubscription(Call::set_min_runway { blocks });
 	let done =
 		para.submit(&subxt_signer::sr25519::dev::alice(), dinfra::tx().sudo().sudo(set)).await;
 	let sudid = event_of::<dinfra::sudo::events::Sudid>(&done);
-	assert!(sudid.sudo_result.is_ok(), "sudo set_storage succeeds: {:?}", sudid.sudo_result);
-	let stored = para
-		.client
-		.storage()
-		.at(done.block_hash())
-		.fetch_raw(min_runway_key())
-		.await
-		.expect("storage");
-	assert_eq!(stored, Some(blocks.encode()), "the minimum runway is set");
+	assert!(sudid.sudo_result.is_ok(), "sudo set_min_runway succeeds: {:?}", sudid.sudo_result);
+	let set = event_of::<dinfra::dinfra_subscription::events::MinRunwaySet>(&done);
+	assert_eq!(set.new, blocks, "the minimum runway is set");
 	done
 }
 

@@ -11,7 +11,7 @@
 
 use dinfra::{
 	dinfra_subscription::events::Terminated,
-	runtime_types::pallet_dinfra_subscription::types::TerminationReason,
+	runtime_types::dinfra_primitives::subscription::TerminationReason,
 };
 use dinfra_zombienet::{
 	account, dinfra, is_parachain_on_relay, para_head_on_relay, set_min_runway, subscribe_and_run,
