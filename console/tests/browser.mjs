@@ -219,11 +219,16 @@ try {
   });
   await shot('topped-up');
 
-  // Bob terminates; the subscription is gone from the page and from the chain.
+  // Bob terminates; the subscription is gone from the page, and the chain holds only the record
+  // of its end: phase Ended, ended by the subscriber.
   await row.locator('.terminate').click();
   await finalized(`terminate ${id}`);
   await eventually('the row is gone', async () => (await page.locator(`#subscriptions tr[data-subscription="${id}"]`).count()) === 0);
-  if ((await api.call.dinfraApi.subscription(id)).isSome) throw new Error('the chain still shows the subscription');
+  if ((await api.query.dinfraSubscription.subscriptions(id)).isSome) throw new Error('the chain still holds the subscription');
+  const ended = await api.call.dinfraApi.subscription(id);
+  if (!ended.isSome || ended.unwrap().phase.type !== 'Ended') throw new Error(`the chain does not show the end: ${ended.toString()}`);
+  const reason = ended.unwrap().ended.unwrap().reason.type;
+  if (reason !== 'BySubscriber') throw new Error(`the end's reason is ${reason}`);
   await shot('terminated');
   console.log(`browser test: passed (subscription ${id}); screenshots in ${artifacts}`);
 } catch (e) {
