@@ -86,19 +86,23 @@ fn endpoint<T: Config>() -> Endpoint<T> {
 	BoundedVec::truncate_from(alloc::vec![b'e'; T::MaxEndpointLength::get() as usize])
 }
 
+/// The awarded provider reports subscription `id` running, with the longest endpoint.
+fn provider_reports_running<T: Config>(id: SubscriptionId) {
+	DinfraSubscription::<T>::do_report_deployment(
+		provider_of::<T>(id),
+		id,
+		DeploymentReport::Running { endpoint: endpoint::<T>() },
+	)
+	.expect("the awarded provider reports");
+}
+
 fn running<T: Config>(
 	ty: dinfra_primitives::DeploymentTypeId,
 	providers: &[T::AccountId],
 	index: u32,
 ) -> SubscriptionId {
 	let id = awarded::<T>(ty, providers, index);
-	let provider = provider_of::<T>(id);
-	DinfraSubscription::<T>::do_report_deployment(
-		provider,
-		id,
-		DeploymentReport::Running { endpoint: endpoint::<T>() },
-	)
-	.expect("the awarded provider reports");
+	provider_reports_running::<T>(id);
 	id
 }
 
@@ -387,13 +391,7 @@ mod benchmarks {
 		// A block's meter may hold fewer awards than `e`.
 		award_queued::<T>(e.saturating_add(1));
 		for &id in &ids {
-			let provider = provider_of::<T>(id);
-			DinfraSubscription::<T>::do_report_deployment(
-				provider,
-				id,
-				DeploymentReport::Running { endpoint: endpoint::<T>() },
-			)
-			.expect("the awarded provider reports");
+			provider_reports_running::<T>(id);
 		}
 		// Past every warning point, so that what is due is the expiries alone.
 		let blocks: u32 = MinRunway::<T>::get().saturating_mul(4u32.into()).saturated_into();
@@ -427,13 +425,7 @@ mod benchmarks {
 		let day: u32 = 14_400;
 		let start = DinfraSubscription::<T>::now();
 		for (i, &id) in (0u32..).zip(ids.iter()) {
-			let provider = provider_of::<T>(id);
-			DinfraSubscription::<T>::do_report_deployment(
-				provider,
-				id,
-				DeploymentReport::Running { endpoint: endpoint::<T>() },
-			)
-			.expect("the awarded provider reports");
+			provider_reports_running::<T>(id);
 			// Its due entry moves to its place in the day; the funds (four minimum runways)
 			// have run out by the end of it.
 			let mut sub = Subscriptions::<T>::get(id).expect("live");
