@@ -64,14 +64,7 @@ pub struct AppState {
 /// was read: `true` or `false`.
 pub const VIEW_CURRENT_HEADER: &str = "x-dinfra-view-current";
 
-/// The body of every error.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ErrorBody {
-	/// A stable, machine-readable code.
-	pub error: String,
-	/// What went wrong, for people.
-	pub message: String,
-}
+pub use dinfra_ogate_protocol::http::ErrorBody;
 
 /// An error answer.
 #[derive(Debug)]
@@ -801,7 +794,7 @@ pub fn router(state: AppState) -> Router {
 		.with_state(state)
 		.layer(axum::extract::DefaultBodyLimit::max(crate::limits::MAX_BODY))
 		.layer(middleware::from_fn_with_state(
-			crate::limits::Limits::default(),
-			crate::limits::guard,
+			crate::limits::limits(),
+			dinfra_ogate_protocol::http::guard,
 		))
 }

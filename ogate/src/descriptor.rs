@@ -60,55 +60,27 @@ pub struct Cid {
 	pub digest: Vec<u8>,
 }
 
-fn varint(bytes: &mut &[u8]) -> Result<u64, DescriptorError> {
+/// A protobuf varint (LEB128, at most 64 bits).
+fn varint(bytes: &mut &[u8]) -> Option<u64> {
 	let mut value = 0u64;
 	for shift in (0..63).step_by(7) {
-		let (&byte, rest) =
-			bytes.split_first().ok_or_else(|| DescriptorError::Cid("truncated varint".into()))?;
+		let (&byte, rest) = bytes.split_first()?;
 		*bytes = rest;
 		value |= u64::from(byte & 0x7f) << shift;
 		if byte & 0x80 == 0 {
-			return Ok(value);
+			return Some(value);
 		}
 	}
-	Err(DescriptorError::Cid("varint too long".into()))
-}
-
-fn multihash(bytes: &mut &[u8]) -> Result<(u64, Vec<u8>), DescriptorError> {
-	let hash = varint(bytes)?;
-	let len = usize::try_from(varint(bytes)?).map_err(|_| DescriptorError::Cid("length".into()))?;
-	if bytes.len() != len {
-		return Err(DescriptorError::Cid("digest length does not match".into()));
-	}
-	Ok((hash, bytes.to_vec()))
+	None
 }
 
 impl Cid {
-	/// Parses a CID in the string forms the chain accepts.
+	/// Parses a CID in any of its string forms (`cid`): a CIDv0 (`Qm…`) or a multibase CIDv1.
 	pub fn parse(text: &str) -> Result<Cid, DescriptorError> {
-		let bad = |what: &str| DescriptorError::Cid(format!("{what}: {text}"));
-		if text.len() == 46 && text.starts_with("Qm") {
-			let bytes = bs58::decode(text).into_vec().map_err(|_| bad("not base58"))?;
-			let (hash, digest) = multihash(&mut bytes.as_slice())?;
-			return Ok(Cid { codec: DAG_PB, hash, digest });
-		}
-		let (prefix, body) = text.split_at_checked(1).ok_or_else(|| bad("empty"))?;
-		let bytes = match prefix {
-			"b" => data_encoding::BASE32_NOPAD.decode(body.to_ascii_uppercase().as_bytes()).ok(),
-			"B" => data_encoding::BASE32_NOPAD.decode(body.as_bytes()).ok(),
-			"z" => bs58::decode(body).into_vec().ok(),
-			"f" => data_encoding::HEXLOWER.decode(body.as_bytes()).ok(),
-			"F" => data_encoding::HEXUPPER.decode(body.as_bytes()).ok(),
-			_ => None,
-		}
-		.ok_or_else(|| bad("unknown multibase or bad encoding"))?;
-		let mut rest = bytes.as_slice();
-		if varint(&mut rest)? != 1 {
-			return Err(bad("not CIDv1"));
-		}
-		let codec = varint(&mut rest)?;
-		let (hash, digest) = multihash(&mut rest)?;
-		Ok(Cid { codec, hash, digest })
+		let cid =
+			cid::Cid::try_from(text).map_err(|e| DescriptorError::Cid(format!("{e}: {text}")))?;
+		let hash = cid.hash();
+		Ok(Cid { codec: cid.codec(), hash: hash.code(), digest: hash.digest().to_vec() })
 	}
 
 	/// Checks that `block` is the content this CID names, and returns the document in it.
@@ -135,15 +107,15 @@ fn protobuf_fields(mut bytes: &[u8]) -> Result<Vec<Field<'_>>, DescriptorError> 
 	let bad = || DescriptorError::Unsupported("malformed dag-pb block".into());
 	let mut fields = Vec::new();
 	while !bytes.is_empty() {
-		let tag = varint(&mut bytes).map_err(|_| bad())?;
+		let tag = varint(&mut bytes).ok_or_else(bad)?;
 		match tag & 7 {
 			0 => {
-				varint(&mut bytes).map_err(|_| bad())?;
+				varint(&mut bytes).ok_or_else(bad)?;
 				fields.push((tag >> 3, None));
 			}
 			2 => {
 				let len =
-					usize::try_from(varint(&mut bytes).map_err(|_| bad())?).map_err(|_| bad())?;
+					usize::try_from(varint(&mut bytes).ok_or_else(bad)?).map_err(|_| bad())?;
 				let (value, rest) = bytes.split_at_checked(len).ok_or_else(bad)?;
 				bytes = rest;
 				fields.push((tag >> 3, Some(value)));
@@ -338,9 +310,10 @@ pub fn check_against_schema(schema: &Value, descriptor: &Value) -> Result<(), De
 /// The CIDv1 (raw codec, sha2-256, base32) of `bytes`: what `ipfs add --cid-version 1
 /// --raw-leaves` prints for a small file.
 pub fn raw_cid(bytes: &[u8]) -> String {
-	let mut cid = vec![0x01, 0x55, 0x12, 0x20];
-	cid.extend_from_slice(&Sha256::digest(bytes));
-	format!("b{}", data_encoding::BASE32_NOPAD.encode(&cid).to_ascii_lowercase())
+	let digest = Sha256::digest(bytes);
+	let hash = cid::multihash::Multihash::<64>::wrap(SHA2_256, &digest)
+		.expect("a 32-byte digest fits a 64-byte multihash");
+	cid::Cid::new_v1(RAW, hash).to_string()
 }
 
 /// Stores `bytes` in `content_dir` under their raw CID, as the gateway's content source reads
@@ -357,6 +330,21 @@ mod tests {
 	use super::*;
 
 	const SCHEMA: &[u8] = include_bytes!("../../schemas/vm-small.json");
+
+	/// The CIDv0 (`Qm…`, dag-pb, sha2-256) of a block.
+	fn cidv0(block: &[u8]) -> String {
+		let hash = cid::multihash::Multihash::<64>::wrap(SHA2_256, &Sha256::digest(block)).unwrap();
+		cid::Cid::new_v0(hash).unwrap().to_string()
+	}
+
+	#[test]
+	fn raw_cids_are_what_ipfs_prints() {
+		// The CIDv1 (raw, sha2-256, base32) of the 13 bytes "hello world!\n".
+		assert_eq!(
+			raw_cid(b"hello world!\n"),
+			"bafkreihm64a7oj6z4llxysvetldpxpgjs4tyvsqbbpo65olbyegpktkdli"
+		);
+	}
 
 	#[test]
 	fn the_preset_schema_cid_names_the_schema_file() {
@@ -466,18 +454,14 @@ mod tests {
 		unixfs.extend_from_slice(&[0x18, file.len() as u8]);
 		let mut block = vec![0x0a, unixfs.len() as u8];
 		block.extend_from_slice(&unixfs);
-		let mut multihash = vec![0x12, 0x20];
-		multihash.extend_from_slice(&Sha256::digest(&block));
-		let cid = bs58::encode(&multihash).into_string();
+		let cid = cidv0(&block);
 		assert!(cid.starts_with("Qm") && cid.len() == 46);
 		assert_eq!(Cid::parse(&cid).unwrap().open(&block).unwrap(), file);
 
 		// A node with links is more than one block.
 		let mut linked = block.clone();
 		linked.extend_from_slice(&[0x12, 0x00]);
-		let mut multihash = vec![0x12, 0x20];
-		multihash.extend_from_slice(&Sha256::digest(&linked));
-		let cid = Cid::parse(&bs58::encode(&multihash).into_string()).unwrap();
+		let cid = Cid::parse(&cidv0(&linked)).unwrap();
 		assert!(matches!(cid.open(&linked), Err(DescriptorError::Unsupported(_))));
 	}
 

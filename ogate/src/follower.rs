@@ -6,14 +6,15 @@ use crate::{
 	chain::{deployment_from_view, Chain},
 	descriptor::ContentSource,
 	metrics::Metrics,
-	shutdown::Shutdown,
 	store::{BlockChanges, ChainChange, Cursor, Phase, ReportState, Store},
 	sync::SyncState,
 };
+use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
 use std::{collections::HashSet, sync::Arc, time::Duration};
 use subxt::utils::AccountId32;
 use subxt_signer::sr25519::Keypair;
 use tokio::sync::{watch, Notify, RwLock};
+use tokio_util::sync::CancellationToken;
 
 /// What the follower shares with the rest of OGate.
 pub struct Follower {
@@ -58,23 +59,24 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 /// The longest wait before reconnecting.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
-/// `wait` scaled by a factor in [0.5, 1.0), so that gateways that lost the same node do not
-/// all come back at the same instant.
-fn jittered(wait: Duration) -> Duration {
-	let nanos = std::time::SystemTime::now()
-		.duration_since(std::time::UNIX_EPOCH)
-		.map_or(0, |d| d.subsec_nanos());
-	// A cheap hash of the clock's nanoseconds spreads the factor over [0.5, 1.0).
-	let spread = f64::from(nanos.wrapping_mul(2_654_435_761) % 1_000) / 2_000.0;
-	wait.mul_f64(0.5 + spread)
+/// The waits between reconnections (`backon`): doubling from [`FIRST_BACKOFF`] to
+/// [`MAX_BACKOFF`], each with a random jitter of up to as much again, so that gateways that
+/// lost the same node do not all come back at the same instant; never giving up.
+fn reconnect_backoff() -> ExponentialBackoff {
+	ExponentialBuilder::default()
+		.with_min_delay(FIRST_BACKOFF)
+		.with_max_delay(MAX_BACKOFF)
+		.with_jitter()
+		.without_max_times()
+		.build()
 }
 
 impl Follower {
-	/// Follows the chain until shutdown, reconnecting with jittered exponential backoff (up to
-	/// 30 s). The backoff starts again from its first step after a connection that applied a
-	/// new finalized block.
-	pub async fn run(self, mut shutdown: Shutdown) {
-		let mut backoff = FIRST_BACKOFF;
+	/// Follows the chain until shutdown, reconnecting with jittered exponential backoff (30 s,
+	/// and up to as much again of jitter). The backoff starts again from its first step after a
+	/// connection that applied a new finalized block.
+	pub async fn run(self, shutdown: CancellationToken) {
+		let mut backoff = reconnect_backoff();
 		loop {
 			let mut progressed = false;
 			let attempt = async {
@@ -92,20 +94,19 @@ impl Follower {
 						tracing::warn!(error = %e, "lost the node");
 					}
 				},
-				_ = shutdown.recv() => return,
+				_ = shutdown.cancelled() => return,
 			}
 			self.sync.disconnected();
 			*self.chain.write().await = None;
 			if progressed {
-				backoff = FIRST_BACKOFF;
+				backoff = reconnect_backoff();
 			}
-			let wait = jittered(backoff);
+			let wait = backoff.next().unwrap_or(MAX_BACKOFF);
 			tracing::info!(retry_in = ?wait, "reconnecting");
 			tokio::select! {
 				_ = tokio::time::sleep(wait) => {},
-				_ = shutdown.recv() => return,
+				_ = shutdown.cancelled() => return,
 			}
-			backoff = (backoff * 2).min(MAX_BACKOFF);
 		}
 	}
 
@@ -168,7 +169,7 @@ impl Follower {
 				Ok(()) => tracing::info!("the operator key is the provider's DinfraOperator proxy"),
 			}
 		}
-		if self.sync.authorized() && !self.sync.status().reconciled {
+		if self.sync.authorized() && !self.sync.is_reconciled() {
 			self.reconcile(chain, at).await?;
 			self.sync.reconciled();
 			tracing::info!(at, "reconciled with the chain; the deployments view is current");
@@ -402,7 +403,7 @@ impl Verifier {
 	}
 
 	/// Runs until shutdown.
-	pub async fn run(self, mut shutdown: Shutdown) {
+	pub async fn run(self, shutdown: CancellationToken) {
 		loop {
 			if let Err(e) = self.step().await {
 				tracing::warn!(error = %e, "descriptor verification will be retried");
@@ -410,7 +411,7 @@ impl Verifier {
 			tokio::select! {
 				_ = self.wake.notified() => {},
 				_ = tokio::time::sleep(Duration::from_secs(5)) => {},
-				_ = shutdown.recv() => return,
+				_ = shutdown.cancelled() => return,
 			}
 		}
 	}
@@ -518,5 +519,23 @@ impl Verifier {
 			self.reports_changed.notify_one();
 		}
 		Ok(())
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn reconnection_waits_double_with_jitter_up_to_their_cap_and_never_give_up() {
+		let waits: Vec<Duration> = reconnect_backoff().take(200).collect();
+		assert_eq!(waits.len(), 200, "the follower never stops trying");
+		// The first wait is the first step plus up to as much again of jitter.
+		assert!(waits[0] >= FIRST_BACKOFF && waits[0] < FIRST_BACKOFF * 2, "{:?}", waits[0]);
+		assert!(waits.iter().all(|w| *w <= MAX_BACKOFF * 2), "capped");
+		assert!(waits[20..].iter().all(|w| *w >= MAX_BACKOFF), "it grows to the cap");
+		// Two gateways that lost the same node do not retry in step.
+		let other: Vec<Duration> = reconnect_backoff().take(200).collect();
+		assert_ne!(waits, other, "jittered");
 	}
 }

@@ -19,7 +19,7 @@
 //! - [`webhook`]: signed push delivery with retries;
 //! - [`api`]: the REST API and its OpenAPI document;
 //! - [`limits`]: body size, concurrency and time limits of the API, and the answers they give;
-//! - [`metrics`], [`shutdown`]: operations.
+//! - [`metrics`]: the Prometheus metrics (shutdown is `dinfra_ogate_protocol::shutdown`).
 
 #![deny(missing_docs)]
 
@@ -32,7 +32,6 @@ pub mod limits;
 pub mod metrics;
 pub mod reporter;
 pub mod runtime_version;
-pub mod shutdown;
 pub mod store;
 pub mod sync;
 pub mod webhook;
@@ -43,7 +42,8 @@ use config::Config;
 use std::sync::Arc;
 use subxt::utils::AccountId32;
 use subxt_signer::{sr25519::Keypair, SecretUri};
-use tokio::sync::{broadcast, watch, Notify, RwLock};
+use tokio::sync::{watch, Notify, RwLock};
+use tokio_util::sync::CancellationToken;
 
 /// The provider account a configuration names: an SS58 address, or the public key of a
 /// secret URI (for dev accounts such as `//Alice`).
@@ -64,7 +64,7 @@ pub fn operator_key(text: &str) -> anyhow::Result<Keypair> {
 
 /// Runs OGate until `shutdown` fires: the follower, the verifier, the reporter, the webhook
 /// deliverer and the HTTP API. Returns once all of them have stopped.
-pub async fn run(config: Config, shutdown: broadcast::Sender<()>) -> anyhow::Result<()> {
+pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
 	let provider = provider_account(&config.provider)?;
 	let operator = operator_key(config.operator_seed.expose())?;
 	let store = Arc::new(store::Store::open(
@@ -99,10 +99,10 @@ pub async fn run(config: Config, shutdown: broadcast::Sender<()>) -> anyhow::Res
 		metrics: metrics.clone(),
 		sync: sync.clone(),
 	};
-	let mut http_shutdown = shutdown::Shutdown::new(&shutdown);
+	let http_shutdown = shutdown.clone();
 	let http = tokio::spawn(async move {
 		axum::serve(listener, api::router(state))
-			.with_graceful_shutdown(async move { http_shutdown.recv().await })
+			.with_graceful_shutdown(async move { http_shutdown.cancelled().await })
 			.await
 	});
 
@@ -149,10 +149,10 @@ pub async fn run(config: Config, shutdown: broadcast::Sender<()>) -> anyhow::Res
 		config: config.clone(),
 	};
 	let workers = [
-		tokio::spawn(follower.run(shutdown::Shutdown::new(&shutdown))),
-		tokio::spawn(verifier.run(shutdown::Shutdown::new(&shutdown))),
-		tokio::spawn(reporter.run(shutdown::Shutdown::new(&shutdown))),
-		tokio::spawn(deliverer.run(shutdown::Shutdown::new(&shutdown))),
+		tokio::spawn(follower.run(shutdown.clone())),
+		tokio::spawn(verifier.run(shutdown.clone())),
+		tokio::spawn(reporter.run(shutdown.clone())),
+		tokio::spawn(deliverer.run(shutdown)),
 	];
 	for worker in workers {
 		worker.await?;

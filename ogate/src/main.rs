@@ -34,28 +34,5 @@ async fn main() -> anyhow::Result<()> {
 			.init();
 	}
 	let config = Config::load(args)?;
-	let (shutdown, _) = tokio::sync::broadcast::channel(1);
-	let signal = shutdown.clone();
-	tokio::spawn(async move {
-		wait_for_signal().await;
-		tracing::info!("shutting down");
-		let _ = signal.send(());
-	});
-	dinfra_ogate::run(config, shutdown).await
-}
-
-/// SIGTERM or Ctrl-C.
-async fn wait_for_signal() {
-	use tokio::signal::unix::{signal, SignalKind};
-	match signal(SignalKind::terminate()) {
-		Ok(mut term) => {
-			tokio::select! {
-				_ = term.recv() => {},
-				_ = tokio::signal::ctrl_c() => {},
-			}
-		}
-		Err(_) => {
-			let _ = tokio::signal::ctrl_c().await;
-		}
-	}
+	dinfra_ogate::run(config, dinfra_ogate_protocol::shutdown::on_signal()).await
 }

@@ -9,7 +9,6 @@
 use crate::{
 	chain::Chain,
 	metrics::Metrics,
-	shutdown::Shutdown,
 	store::{ReportState, Store},
 };
 use std::{
@@ -18,6 +17,7 @@ use std::{
 	time::{Duration, Instant},
 };
 use tokio::sync::{Notify, RwLock};
+use tokio_util::sync::CancellationToken;
 
 /// How often an unconfirmed report is broadcast again.
 const REBROADCAST: Duration = Duration::from_secs(6);
@@ -42,7 +42,7 @@ pub struct Reporter {
 
 impl Reporter {
 	/// Runs the loop.
-	pub async fn run(self, mut shutdown: Shutdown) {
+	pub async fn run(self, shutdown: CancellationToken) {
 		let mut last_broadcast: HashMap<[u8; 32], Instant> = HashMap::new();
 		loop {
 			let chain = self.chain.read().await.clone();
@@ -54,7 +54,7 @@ impl Reporter {
 			tokio::select! {
 				_ = self.wake.notified() => {},
 				_ = tokio::time::sleep(Duration::from_secs(2)) => {},
-				_ = shutdown.recv() => return,
+				_ = shutdown.cancelled() => return,
 			}
 		}
 	}

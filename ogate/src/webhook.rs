@@ -4,7 +4,6 @@
 use crate::{
 	config::{Config, WebhookConfig},
 	metrics::Metrics,
-	shutdown::Shutdown,
 	store::{Delivery, DeliveryState, Store},
 	task::Task,
 };
@@ -13,6 +12,7 @@ pub use dinfra_ogate_protocol::signature::{
 };
 use std::{collections::HashMap, sync::Arc, time::Duration};
 use tokio::{sync::Notify, task::JoinSet};
+use tokio_util::sync::CancellationToken;
 
 /// How many deliveries are in flight at once.
 const IN_FLIGHT: usize = 64;
@@ -33,7 +33,7 @@ pub struct Deliverer {
 
 impl Deliverer {
 	/// Runs the delivery loop.
-	pub async fn run(self, mut shutdown: Shutdown) {
+	pub async fn run(self, shutdown: CancellationToken) {
 		let http = reqwest::Client::builder()
 			.timeout(Duration::from_secs(10))
 			.pool_max_idle_per_host(IN_FLIGHT)
@@ -67,7 +67,7 @@ impl Deliverer {
 			tokio::select! {
 				_ = self.wake.notified() => {},
 				_ = tokio::time::sleep(sleep) => {},
-				_ = shutdown.recv() => return,
+				_ = shutdown.cancelled() => return,
 			}
 		}
 	}

@@ -2,28 +2,46 @@
 //!
 //! - **Webhook.** OGate POSTs each task; the receiver checks the HMAC signature and its
 //!   timestamp before it reads the body as a task, answers `202` at once and does the work in
-//!   the background. A crash loses nothing: the reconciler finds what the lost work left
-//!   undone.
+//!   the background, at most [`MAX_TASKS_AT_ONCE`] tasks at a time (the rest wait their turn),
+//!   so that a burst of awards does not become as many calls to CloudStack at once. A crash
+//!   loses nothing: the reconciler finds what the lost work left undone.
+//! - **Limits.** The receiver's server (webhook, health, metrics) takes bodies of at most
+//!   [`MAX_BODY`] bytes (larger: `413`), at most [`MAX_IN_FLIGHT`] requests at once (one more:
+//!   `503` with `Retry-After: 1`) and answers each within [`REQUEST_TIMEOUT`] (`503`). Every
+//!   refusal is JSON `{"error", "message"}`, as OGate's are.
 //! - **Feed.** The reactor long-polls `/v1/tasks`, does each task, and acknowledges a page once
 //!   all of it is done, so a task is re-read after a crash, never skipped.
 
 use crate::{driver::Driver, reactor::Reactor};
 use axum::{
 	body::Bytes,
-	extract::State,
+	extract::{rejection::BytesRejection, DefaultBodyLimit, State},
 	http::{header, HeaderMap, StatusCode},
-	response::IntoResponse,
+	middleware::from_fn_with_state,
+	response::{IntoResponse, Response},
 	routing::{get, post},
 	Json, Router,
 };
+use backon::{BackoffBuilder, ExponentialBuilder, Retryable};
 use dinfra_ogate_protocol::{
+	http::{guard, refusal, Limits},
 	secret::Secret,
 	signature::{now_ms, verify, SIGNATURE_HEADER},
 	task::Task,
 };
-use serde_json::{json, Value};
+use serde_json::json;
 use std::{sync::Arc, time::Duration};
 use subtle::ConstantTimeEq;
+use tokio::sync::Semaphore;
+
+/// The largest request body, in bytes: a task is a few hundred bytes.
+pub const MAX_BODY: usize = 64 * 1024;
+/// The most requests the receiver's server serves at once.
+pub const MAX_IN_FLIGHT: usize = 64;
+/// The longest a request may take.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// The most webhook tasks worked on at once; the others wait for a turn.
+pub const MAX_TASKS_AT_ONCE: usize = 16;
 
 /// What the webhook receiver needs.
 pub struct Receiver<D> {
@@ -33,57 +51,87 @@ pub struct Receiver<D> {
 	pub secret: Secret,
 	/// How far a signature's timestamp may be from this clock, in seconds.
 	pub tolerance_s: u64,
+	/// Turns to work on a task, [`MAX_TASKS_AT_ONCE`] of them.
+	pub turns: Arc<Semaphore>,
 }
 
-type Answer = (StatusCode, Json<Value>);
-
-fn refuse(status: StatusCode, message: impl std::fmt::Display) -> Answer {
-	(status, Json(json!({ "error": message.to_string() })))
+impl<D> Receiver<D> {
+	/// A receiver that hands tasks signed with `secret` to `reactor`.
+	pub fn new(reactor: Arc<Reactor<D>>, secret: Secret, tolerance_s: u64) -> Receiver<D> {
+		let turns = Arc::new(Semaphore::new(MAX_TASKS_AT_ONCE));
+		Receiver { reactor, secret, tolerance_s, turns }
+	}
 }
 
 async fn webhook<D: Driver>(
 	State(receiver): State<Arc<Receiver<D>>>,
 	headers: HeaderMap,
-	body: Bytes,
-) -> Answer {
+	body: Result<Bytes, BytesRejection>,
+) -> Response {
+	let body = match body {
+		Ok(body) => body,
+		Err(e) => return refusal(e.status(), "bad_request", e.body_text()),
+	};
 	let Some(signature) = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok()) else {
-		return refuse(StatusCode::UNAUTHORIZED, "the request is not signed");
+		return refusal(StatusCode::UNAUTHORIZED, "unsigned", "the request is not signed");
 	};
 	let now = now_ms() / 1000;
 	if let Err(e) = verify(receiver.secret.expose(), signature, &body, now, receiver.tolerance_s) {
-		return refuse(StatusCode::UNAUTHORIZED, e);
+		return refusal(StatusCode::UNAUTHORIZED, "bad_signature", e.to_string());
 	}
 	let task: Task = match serde_json::from_slice(&body) {
 		Ok(task) => task,
-		Err(e) => return refuse(StatusCode::BAD_REQUEST, format!("not a task: {e}")),
-	};
-	let reactor = receiver.reactor.clone();
-	tokio::spawn(async move { work(&reactor, &task).await });
-	(StatusCode::ACCEPTED, Json(json!({ "accepted": true })))
-}
-
-/// Does a task, retrying with backoff while the driver or OGate is unavailable.
-pub async fn work<D: Driver>(reactor: &Reactor<D>, task: &Task) {
-	let mut wait = Duration::from_millis(500);
-	for attempt in 1..=8u32 {
-		match reactor.handle(task).await {
-			Ok(()) => return,
-			Err(e) => {
-				tracing::warn!(key = task.key, attempt, error = %e, "task not done yet; retrying");
-				tokio::time::sleep(wait).await;
-				wait = (wait * 2).min(Duration::from_secs(30));
-			}
+		Err(e) => {
+			return refusal(StatusCode::BAD_REQUEST, "not_a_task", format!("not a task: {e}"))
 		}
-	}
-	tracing::error!(key = task.key, "task given up; the reconciler takes it from here");
+	};
+	let (reactor, turns) = (receiver.reactor.clone(), receiver.turns.clone());
+	tokio::spawn(async move {
+		// The semaphore is never closed, so a turn always comes.
+		let _turn = turns.acquire_owned().await;
+		work(&reactor, &task).await
+	});
+	(StatusCode::ACCEPTED, Json(json!({ "accepted": true }))).into_response()
 }
 
-/// The webhook receiver's routes: `POST /webhook` and `GET /healthz`.
+/// The waits of [`work`] and [`pull`] (`backon`): doubling from half a second to 30 s, with
+/// jitter; `work` gives up after 7 retries (8 attempts, about a minute), `pull` never.
+fn retry_backoff() -> ExponentialBuilder {
+	ExponentialBuilder::default()
+		.with_min_delay(Duration::from_millis(500))
+		.with_max_delay(Duration::from_secs(30))
+		.with_jitter()
+		.with_max_times(7)
+}
+
+/// Does a task, retrying with backoff while the driver or OGate is unavailable; once given up,
+/// the reconciler does what is left.
+pub async fn work<D: Driver>(reactor: &Reactor<D>, task: &Task) {
+	let done = (|| reactor.handle(task))
+		.retry(retry_backoff())
+		.notify(|e, wait| {
+			tracing::warn!(key = task.key, error = %e, retry_in = ?wait, "task not done yet; retrying")
+		})
+		.await;
+	if let Err(e) = done {
+		tracing::error!(key = task.key, error = %e, "task given up; the reconciler takes it from here");
+	}
+}
+
+/// The webhook receiver's routes: `POST /webhook` and `GET /healthz`. Serve them through
+/// [`limited`].
 pub fn router<D: Driver>(receiver: Arc<Receiver<D>>) -> Router {
 	Router::new()
 		.route("/webhook", post(webhook::<D>))
 		.route("/healthz", get(|| async { Json(json!({ "status": "ok" })) }))
 		.with_state(receiver)
+}
+
+/// `routes` under the server's limits: [`MAX_BODY`], [`MAX_IN_FLIGHT`], [`REQUEST_TIMEOUT`].
+pub fn limited(routes: Router) -> Router {
+	routes
+		.layer(DefaultBodyLimit::max(MAX_BODY))
+		.layer(from_fn_with_state(Limits::new(MAX_IN_FLIGHT, REQUEST_TIMEOUT), guard))
 }
 
 /// `GET /metrics` in Prometheus' text format, for the bearer `token` only.
@@ -97,8 +145,8 @@ pub fn metrics_router<D: Driver>(reactor: Arc<Reactor<D>>, token: Secret) -> Rou
 				let presented =
 					headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()).unwrap_or(b"");
 				if !bool::from(presented.ct_eq(expected.as_bytes())) {
-					return refuse(StatusCode::UNAUTHORIZED, "a metrics token is required")
-						.into_response();
+					let message = "a metrics token is required";
+					return refusal(StatusCode::UNAUTHORIZED, "unauthorized", message);
 				}
 				([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], reactor.metrics.render())
 					.into_response()
@@ -108,28 +156,25 @@ pub fn metrics_router<D: Driver>(reactor: Arc<Reactor<D>>, token: Secret) -> Rou
 }
 
 /// Pulls the feed until `stop` fires.
-pub async fn pull<D: Driver>(
-	reactor: Arc<Reactor<D>>,
-	mut stop: tokio::sync::watch::Receiver<bool>,
-) {
-	let mut backoff = Duration::from_millis(500);
+pub async fn pull<D: Driver>(reactor: Arc<Reactor<D>>, stop: tokio_util::sync::CancellationToken) {
+	let mut backoff = retry_backoff().without_max_times().build();
 	loop {
-		if *stop.borrow() {
+		if stop.is_cancelled() {
 			return;
 		}
 		let page = tokio::select! {
 			page = reactor.ogate.tasks(None, Duration::from_secs(30)) => page,
-			_ = crate::stopped(&mut stop) => return,
+			_ = stop.cancelled() => return,
 		};
 		let page = match page {
 			Ok(page) => {
-				backoff = Duration::from_millis(500);
+				backoff = retry_backoff().without_max_times().build();
 				page
 			}
 			Err(e) => {
-				tracing::warn!(error = %e, "cannot read the feed; retrying");
-				tokio::time::sleep(backoff).await;
-				backoff = (backoff * 2).min(Duration::from_secs(30));
+				let wait = backoff.next().unwrap_or(Duration::from_secs(30));
+				tracing::warn!(error = %e, retry_in = ?wait, "cannot read the feed; retrying");
+				tokio::time::sleep(wait).await;
 				continue;
 			}
 		};

@@ -32,9 +32,10 @@ pub mod workload;
 use config::{Config, Delivery, DriverKind};
 use driver::{cloudstack::CloudStackDriver, local::LocalDriver, Driver};
 use std::{sync::Arc, time::Duration};
+use tokio_util::sync::CancellationToken;
 
 /// Runs the reactor with the configured driver until `stop` fires.
-pub async fn run(config: Config, stop: tokio::sync::watch::Receiver<bool>) -> anyhow::Result<()> {
+pub async fn run(config: Config, stop: CancellationToken) -> anyhow::Result<()> {
 	match config.driver {
 		DriverKind::Local => {
 			let driver = LocalDriver::open(config.local.clone()).await?;
@@ -54,7 +55,7 @@ pub async fn run(config: Config, stop: tokio::sync::watch::Receiver<bool>) -> an
 pub async fn run_with<D: Driver>(
 	driver: D,
 	config: Config,
-	mut stop: tokio::sync::watch::Receiver<bool>,
+	stop: CancellationToken,
 ) -> anyhow::Result<()> {
 	let ogate = ogate::Ogate::new(&config.ogate_url, config.ogate_token.expose());
 	let removals = reactor::Removals {
@@ -78,10 +79,10 @@ pub async fn run_with<D: Driver>(
 				Some(routes) => {
 					let listener = tokio::net::TcpListener::bind(config.listen).await?;
 					tracing::info!(listen = %config.listen, "metrics at /metrics");
-					let mut stop = stop.clone();
+					let stop = stop.clone();
 					Some(tokio::spawn(async move {
-						axum::serve(listener, routes)
-							.with_graceful_shutdown(async move { stopped(&mut stop).await })
+						axum::serve(listener, delivery::limited(routes))
+							.with_graceful_shutdown(async move { stop.cancelled().await })
 							.await
 					}))
 				}
@@ -93,44 +94,23 @@ pub async fn run_with<D: Driver>(
 			}
 		}
 		Delivery::Webhook => {
-			let receiver = Arc::new(delivery::Receiver {
+			let receiver = Arc::new(delivery::Receiver::new(
 				reactor,
-				secret: config.webhook_secret.clone().unwrap_or_else(|| "".into()),
-				tolerance_s: config.signature_tolerance_s,
-			});
+				config.webhook_secret.clone().unwrap_or_else(|| "".into()),
+				config.signature_tolerance_s,
+			));
 			let listener = tokio::net::TcpListener::bind(config.listen).await?;
 			tracing::info!(listen = %config.listen, "webhook receiver listening");
 			let mut routes = delivery::router(receiver);
 			if let Some(metrics) = metrics {
 				routes = routes.merge(metrics);
 			}
-			axum::serve(listener, routes)
-				.with_graceful_shutdown(async move { stopped(&mut stop).await })
+			axum::serve(listener, delivery::limited(routes))
+				.with_graceful_shutdown(async move { stop.cancelled().await })
 				.await?;
 		}
 	}
 	let _ = reconciler.await;
 	tracing::info!("reactor stopped; deployments keep running");
 	Ok(())
-}
-
-/// Waits until `stop` is set (or its sender is gone).
-pub async fn stopped(stop: &mut tokio::sync::watch::Receiver<bool>) {
-	let _ = stop.wait_for(|s| *s).await;
-}
-
-/// SIGTERM or Ctrl-C.
-pub async fn shutdown_signal() {
-	use tokio::signal::unix::{signal, SignalKind};
-	match signal(SignalKind::terminate()) {
-		Ok(mut term) => {
-			tokio::select! {
-				_ = term.recv() => {},
-				_ = tokio::signal::ctrl_c() => {},
-			}
-		}
-		Err(_) => {
-			let _ = tokio::signal::ctrl_c().await;
-		}
-	}
 }

@@ -20,11 +20,5 @@ async fn main() -> anyhow::Result<()> {
 		return dinfra_reactor::workload::serve(listen).await;
 	}
 	let config = Config::load(cli.args)?;
-	let (stop, stopped) = tokio::sync::watch::channel(false);
-	tokio::spawn(async move {
-		dinfra_reactor::shutdown_signal().await;
-		tracing::info!("shutting down");
-		let _ = stop.send(true);
-	});
-	dinfra_reactor::run(config, stopped).await
+	dinfra_reactor::run(config, dinfra_ogate_protocol::shutdown::on_signal()).await
 }

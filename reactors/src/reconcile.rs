@@ -259,7 +259,7 @@ fn ignore_conflict(e: crate::ogate::OgateError) -> Result<(), crate::ogate::Ogat
 pub async fn run<D: Driver>(
 	reactor: Arc<Reactor<D>>,
 	interval: Duration,
-	mut stop: tokio::sync::watch::Receiver<bool>,
+	stop: tokio_util::sync::CancellationToken,
 ) {
 	loop {
 		match pass(&reactor).await {
@@ -268,7 +268,7 @@ pub async fn run<D: Driver>(
 			Ok(done) => tracing::info!(?done, "reconciled"),
 			Err(e) => tracing::warn!(error = %e, "reconciliation failed; will retry"),
 		}
-		if tokio::time::timeout(interval, crate::stopped(&mut stop)).await.is_ok() {
+		if tokio::time::timeout(interval, stop.cancelled()).await.is_ok() {
 			return;
 		}
 	}

@@ -26,6 +26,9 @@ pub async fn serve(listen: SocketAddr) -> anyhow::Result<()> {
 		.route("/healthz", get(|| async { Json(json!({ "status": "ok" })) }));
 	let listener = tokio::net::TcpListener::bind(listen).await?;
 	tracing::info!(%listen, "workload serving");
-	axum::serve(listener, app).with_graceful_shutdown(crate::shutdown_signal()).await?;
+	let stop = dinfra_ogate_protocol::shutdown::on_signal();
+	axum::serve(listener, app)
+		.with_graceful_shutdown(async move { stop.cancelled().await })
+		.await?;
 	Ok(())
 }

@@ -83,8 +83,8 @@ async fn no_fault_of_the_gateway_destroys_a_deployment_the_chain_still_holds() {
 	// Bob's gateway on its first data directory; a reactor pulls its feed and provisions.
 	let first = net.start_gate(&[], Some(&net.scratch.path().join("first"))).await;
 	let reactor = reactor_for(&first, state.path()).await;
-	let (stop, stopped) = tokio::sync::watch::channel(false);
-	let puller = tokio::spawn(delivery::pull(reactor.clone(), stopped));
+	let stop = tokio_util::sync::CancellationToken::new();
+	let puller = tokio::spawn(delivery::pull(reactor.clone(), stop.clone()));
 	let (id, subscribed) = net.subscribe(&json!({ "image": "debian-12" })).await;
 	let (_, running) = find_event::<dinfra::dinfra_subscription::events::DeploymentRunning>(
 		&net.api,
@@ -94,7 +94,7 @@ async fn no_fault_of_the_gateway_destroys_a_deployment_the_chain_still_holds() {
 	)
 	.await;
 	let endpoint = String::from_utf8(running.endpoint.0.clone()).unwrap();
-	stop.send(true).unwrap();
+	stop.cancel();
 	puller.await.unwrap();
 	first.wait_for_phase(id, "running").await;
 	wait_for_sync(&first, "current", |s| s["current"] == true).await;

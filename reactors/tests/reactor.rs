@@ -16,7 +16,7 @@ use dinfra_ogate_protocol::{
 	task::{Action, Task},
 };
 use dinfra_reactor::{
-	delivery::{metrics_router, router, Receiver},
+	delivery::{limited, metrics_router, router, Receiver, MAX_BODY},
 	driver::{Driver, DriverError, Instance, InstanceState, Spec},
 	ogate::{Ogate, VIEW_CURRENT_HEADER},
 	reactor::{Reactor, Removals},
@@ -380,11 +380,10 @@ async fn the_webhook_receiver_acts_only_on_tasks_signed_with_the_shared_secret()
 	let (gate, ogate) = fake_ogate(vec![]).await;
 	let reactor = Reactor::new(FakeDriver::default(), ogate);
 	const SECRET: &str = "a-secret-of-16-chars";
-	let receiver =
-		Arc::new(Receiver { reactor: reactor.clone(), secret: SECRET.into(), tolerance_s: 300 });
+	let receiver = Arc::new(Receiver::new(reactor.clone(), SECRET.into(), 300));
 	let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
 	let url = format!("http://{}/webhook", listener.local_addr().unwrap());
-	tokio::spawn(async move { axum::serve(listener, router(receiver)).await });
+	tokio::spawn(async move { axum::serve(listener, limited(router(receiver))).await });
 
 	let task = Task {
 		seq: 0,
@@ -402,13 +401,15 @@ async fn the_webhook_receiver_acts_only_on_tasks_signed_with_the_shared_secret()
 	};
 	let body = serde_json::to_vec(&task).unwrap();
 	let http = reqwest::Client::new();
-	let send = async |signature: Option<String>, body: Vec<u8>| {
+	let answer = async |signature: Option<String>, body: Vec<u8>| {
 		let mut request = http.post(&url).header("content-type", "application/json").body(body);
 		if let Some(signature) = signature {
 			request = request.header(SIGNATURE_HEADER, signature);
 		}
-		request.send().await.unwrap().status().as_u16()
+		let response = request.send().await.unwrap();
+		(response.status().as_u16(), response.json::<Value>().await.unwrap())
 	};
+	let send = async |signature: Option<String>, body: Vec<u8>| answer(signature, body).await.0;
 	let now = now_ms() / 1000;
 	assert_eq!(send(None, body.clone()).await, 401, "unsigned");
 	assert_eq!(send(Some(sign("another-secret-xxxx", now, &body)), body.clone()).await, 401);
@@ -417,6 +418,12 @@ async fn the_webhook_receiver_acts_only_on_tasks_signed_with_the_shared_secret()
 	tampered.extend_from_slice(b" ");
 	assert_eq!(send(Some(sign(SECRET, now, &body)), tampered).await, 401, "another body");
 	assert_eq!(send(Some(sign(SECRET, now, b"{}")), b"{}".to_vec()).await, 400, "not a task");
+	// A body past the limit is refused before it is read whole, however it is signed, in JSON.
+	let huge = vec![b' '; MAX_BODY + 1];
+	let (status, error) = answer(Some(sign(SECRET, now, &huge)), huge).await;
+	assert_eq!(status, 413, "{error}");
+	assert_eq!(error["error"], "bad_request", "{error}");
+	assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()), "{error}");
 	assert!(reactor.driver.provisioned.lock().unwrap().is_empty(), "nothing refused was done");
 
 	assert_eq!(send(Some(sign(SECRET, now, &body)), body.clone()).await, 202);

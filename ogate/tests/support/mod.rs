@@ -160,13 +160,13 @@ pub struct Gate {
 	/// `http://host:port`.
 	pub base: String,
 	http: reqwest::Client,
-	shutdown: Option<tokio::sync::broadcast::Sender<()>>,
+	shutdown: Option<tokio_util::sync::CancellationToken>,
 }
 
 impl Gate {
 	/// Starts OGate in this process and waits for its API.
 	pub async fn start(config: Config) -> Gate {
-		let (shutdown, _) = tokio::sync::broadcast::channel(1);
+		let shutdown = tokio_util::sync::CancellationToken::new();
 		let base = format!("http://{}", config.listen);
 		let tx = shutdown.clone();
 		tokio::spawn(async move {
@@ -277,7 +277,7 @@ impl Gate {
 	/// Stops an in-process OGate.
 	pub fn stop(&self) {
 		if let Some(shutdown) = &self.shutdown {
-			let _ = shutdown.send(());
+			shutdown.cancel();
 		}
 	}
 }

@@ -29,6 +29,7 @@ use std::{
 	time::Duration,
 };
 use tokio::{process::Command, sync::watch};
+use tokio_util::sync::CancellationToken;
 
 /// A program the provider runs for a deployment type. In `args` and `env` values, `{port}`,
 /// `{host}` and `{subscription}` are replaced by the deployment's own.
@@ -148,7 +149,7 @@ enum Life {
 struct Supervised {
 	record: Mutex<Record>,
 	life: watch::Receiver<Life>,
-	stop: watch::Sender<bool>,
+	stop: CancellationToken,
 	done: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
@@ -280,7 +281,7 @@ impl LocalDriver {
 	/// Starts the supervisor of a deployment: it (re)starts the program until stopped.
 	fn supervise(&self, record: Record, adopted: bool) -> Arc<Supervised> {
 		let (life_tx, life) = watch::channel(Life::Alive);
-		let (stop, stop_rx) = watch::channel(false);
+		let stop = CancellationToken::new();
 		let supervised =
 			Arc::new(Supervised { record: Mutex::new(record), life, stop, done: Mutex::new(None) });
 		let task = tokio::spawn(run_supervisor(
@@ -288,7 +289,7 @@ impl LocalDriver {
 			self.config.clone(),
 			adopted,
 			life_tx,
-			stop_rx,
+			supervised.stop.clone(),
 		));
 		if let Ok(mut done) = supervised.done.lock() {
 			*done = Some(task);
@@ -312,7 +313,7 @@ impl LocalDriver {
 	}
 
 	async fn stop(&self, supervised: &Supervised) {
-		let _ = supervised.stop.send(true);
+		supervised.stop.cancel();
 		let process = supervised.record.lock().ok().and_then(|r| r.process);
 		if let Some((pid, _)) = process.filter(|_| alive(process)) {
 			let _ = killpg(Pid::from_raw(pid), Signal::SIGTERM);
@@ -351,24 +352,24 @@ async fn run_supervisor(
 	config: LocalConfig,
 	adopted: bool,
 	life: watch::Sender<Life>,
-	mut stop: watch::Receiver<bool>,
+	stop: CancellationToken,
 ) {
 	let mut restarts = 0u32;
 	if adopted {
 		// Not our child: watch it until it dies, then carry on as if it had exited.
 		let process = supervised.record.lock().ok().and_then(|r| r.process);
 		loop {
-			if *stop.borrow() {
+			if stop.is_cancelled() {
 				return;
 			}
 			if !alive(process) {
 				break;
 			}
-			let _ = tokio::time::timeout(Duration::from_millis(500), stop.changed()).await;
+			let _ = tokio::time::timeout(Duration::from_millis(500), stop.cancelled()).await;
 		}
 	}
 	loop {
-		if *stop.borrow() {
+		if stop.is_cancelled() {
 			return;
 		}
 		// The start is recorded before the process exists: whatever happens next, a driver
@@ -418,7 +419,7 @@ async fn run_supervisor(
 			status = child.wait() => {
 				tracing::warn!(subscription = record.subscription, ?status, "program exited");
 			}
-			_ = crate::stopped(&mut stop) => {
+			_ = stop.cancelled() => {
 				// `stop` signals the process group; reap the child.
 				let _ = child.wait().await;
 				return;
@@ -439,7 +440,7 @@ async fn run_supervisor(
 			return;
 		}
 		let backoff = Duration::from_millis(250u64.saturating_mul(1 << restarts.min(7)));
-		if tokio::time::timeout(backoff, crate::stopped(&mut stop)).await.is_ok() {
+		if tokio::time::timeout(backoff, stop.cancelled()).await.is_ok() {
 			return;
 		}
 	}
