@@ -968,17 +968,6 @@ impl Store {
 		tx.commit()?;
 		Ok(replaced)
 	}
-
-	/// Stores a report's new state.
-	pub fn record_report(&self, report: &Report) -> Result<(), StoreError> {
-		let tx = self.db.begin_write()?;
-		{
-			let mut table = tx.open_table(REPORTS)?;
-			table.insert((report.subscription, report.status.kind()), put(report).as_slice())?;
-		}
-		tx.commit()?;
-		Ok(())
-	}
 }
 
 #[cfg(test)]
@@ -1308,7 +1297,7 @@ mod tests {
 			state: ReportState::Submitted { nonce: 0, hash, bytes: "00".into(), valid_until: 70 },
 			..report
 		};
-		store.record_report(&submitted).unwrap();
+		assert!(store.replace_report(&report.state, &submitted).unwrap());
 		let included = BlockChanges { changes: vec![], included: vec![(hash, Ok(()))] };
 		store.apply_block(cursor(8), &included).unwrap();
 		assert_eq!(
@@ -1329,13 +1318,13 @@ mod tests {
 		let store = open(dir.path());
 		assert!(store.queue_report(1, ReportStatus::Claim).unwrap().1);
 		assert!(!store.queue_report(1, ReportStatus::Claim).unwrap().1);
-		store
-			.record_report(&Report {
-				subscription: 1,
-				status: ReportStatus::Claim,
-				state: ReportState::Finalized { block: 3, error: None },
-			})
-			.unwrap();
+		let queued = store.reports(true).unwrap()[0].state.clone();
+		let finalized = Report {
+			subscription: 1,
+			status: ReportStatus::Claim,
+			state: ReportState::Finalized { block: 3, error: None },
+		};
+		assert!(store.replace_report(&queued, &finalized).unwrap());
 		assert!(store.queue_report(1, ReportStatus::Claim).unwrap().1);
 	}
 

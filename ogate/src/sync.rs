@@ -92,6 +92,11 @@ impl SyncState {
 		self.with(|s| s.reconciled = true);
 	}
 
+	/// Whether the store was reconciled with the chain since the last connection.
+	pub fn is_reconciled(&self) -> bool {
+		self.with(|s| s.reconciled)
+	}
+
 	/// The store no longer matches the chain's list (blocks were skipped): reconcile again.
 	pub fn unreconciled(&self) {
 		self.with(|s| s.reconciled = false);

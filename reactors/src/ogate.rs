@@ -210,13 +210,6 @@ impl Ogate {
 		let url = format!("{}/v1/deployments/{subscription}/status", self.base);
 		self.send::<Value>("a status report", self.http.post(url).json(&body)).await.map(|_| ())
 	}
-
-	/// Cancels a running deployment as the provider, with a reason the subscriber sees.
-	pub async fn cancel(&self, subscription: u64, reason: &str) -> Result<(), OgateError> {
-		let url = format!("{}/v1/deployments/{subscription}/cancel", self.base);
-		let request = self.http.post(url).json(&json!({ "reason": clip(reason) }));
-		self.send::<Value>("a cancellation", request).await.map(|_| ())
-	}
 }
 
 /// Cuts a reason to the 256 bytes the chain keeps, on a character boundary.
