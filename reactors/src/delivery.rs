@@ -24,15 +24,19 @@ use axum::{
 };
 use backon::{BackoffBuilder, ExponentialBuilder, Retryable};
 use dinfra_ogate_protocol::{
-	http::{guard, refusal, Limits},
+	http::{guard, refusal, ErrorBody, Limits},
 	secret::Secret,
 	signature::{now_ms, verify, SIGNATURE_HEADER},
 	task::Task,
 };
-use serde_json::json;
+use serde::Serialize;
 use std::{sync::Arc, time::Duration};
 use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
+use utoipa::{
+	openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
+	Modify, OpenApi, ToSchema,
+};
 
 /// The largest request body, in bytes: a task is a few hundred bytes.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -63,6 +67,34 @@ impl<D> Receiver<D> {
 	}
 }
 
+/// The answer to a task taken.
+#[derive(Serialize, ToSchema)]
+pub struct Accepted {
+	/// Always `true`: the task is taken and will be worked on.
+	pub accepted: bool,
+}
+
+/// The answer of `GET /healthz`.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+	/// Always `ok`.
+	pub status: &'static str,
+}
+
+/// Takes one task from OGate: checks its signature, answers 202 and works on it in the
+/// background.
+#[utoipa::path(post, path = "/webhook", tag = "webhook",
+	request_body(content = Task, description = "One task, signed by OGate with the shared secret"),
+	params(("X-Dinfra-Signature" = String, Header,
+		description = "`t=<unix seconds>,v1=<hex HMAC-SHA256 of t.body>`")),
+	security(("signature" = [])),
+	responses(
+		(status = 202, body = Accepted, description = "Taken; worked on in the background"),
+		(status = 400, body = ErrorBody, description = "Signed, but not a task"),
+		(status = 401, body = ErrorBody, description = "Unsigned, wrongly signed, or stale"),
+		(status = 413, body = ErrorBody, description = "The body is larger than 64 KiB"),
+		(status = 503, body = ErrorBody, description = "Busy or timed out; retry"),
+	))]
 async fn webhook<D: Driver>(
 	State(receiver): State<Arc<Receiver<D>>>,
 	headers: HeaderMap,
@@ -91,8 +123,84 @@ async fn webhook<D: Driver>(
 		let _turn = turns.acquire_owned().await;
 		work(&reactor, &task).await
 	});
-	(StatusCode::ACCEPTED, Json(json!({ "accepted": true }))).into_response()
+	(StatusCode::ACCEPTED, Json(Accepted { accepted: true })).into_response()
 }
+
+/// Liveness.
+#[utoipa::path(get, path = "/healthz", tag = "operations", security(()),
+	responses(
+		(status = 200, body = Health, description = "The reactor's server answers"),
+		(status = 503, body = ErrorBody, description = "Busy or timed out; retry"),
+	))]
+async fn healthz() -> Json<Health> {
+	Json(Health { status: "ok" })
+}
+
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", tag = "operations", security(()),
+	responses(
+		(status = 200, body = Object, description = "The OpenAPI document"),
+		(status = 503, body = ErrorBody, description = "Busy or timed out; retry"),
+	))]
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+	Json(ReceiverDoc::openapi())
+}
+
+/// The Prometheus metrics, for the metrics token only.
+#[utoipa::path(get, path = "/metrics", tag = "operations", security(("bearer" = [])),
+	responses(
+		(status = 200, content_type = "text/plain", body = String,
+			description = "Prometheus' text format"),
+		(status = 401, body = ErrorBody, description = "Not the metrics token"),
+		(status = 503, body = ErrorBody, description = "Busy or timed out; retry"),
+	))]
+async fn metrics<D: Driver>(
+	State((reactor, expected)): State<(Arc<Reactor<D>>, Arc<String>)>,
+	headers: HeaderMap,
+) -> Response {
+	let presented = headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()).unwrap_or(b"");
+	if !bool::from(presented.ct_eq(expected.as_bytes())) {
+		return refusal(StatusCode::UNAUTHORIZED, "unauthorized", "a metrics token is required");
+	}
+	([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], reactor.metrics.render())
+		.into_response()
+}
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+	fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+		let components = openapi.components.get_or_insert_with(Default::default);
+		components.add_security_scheme(
+			"signature",
+			SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+				SIGNATURE_HEADER,
+				"HMAC-SHA256 of `t.body` with the webhook secret; see dinfra-ogate-protocol",
+			))),
+		);
+		components.add_security_scheme(
+			"bearer",
+			SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+		);
+	}
+}
+
+/// The reactor server's OpenAPI document, served at `GET /openapi.json`: every route, and
+/// every answer each can give (`scripts/api-fuzz` holds it to that). `/webhook` is served with
+/// `delivery = "webhook"`, `/metrics` when a metrics token is set.
+#[derive(OpenApi)]
+#[openapi(
+	info(title = "dinfra-reactor",
+		description = "A DINFRA chain reactor's server: OGate's signed webhooks, health and metrics."),
+	paths(webhook, healthz, openapi, metrics),
+	components(schemas(Task, Accepted, Health, ErrorBody)),
+	modifiers(&SecuritySchemes),
+	tags(
+		(name = "webhook", description = "Tasks from OGate"),
+		(name = "operations", description = "Health, this document and metrics"),
+	)
+)]
+pub struct ReceiverDoc;
 
 /// The waits of [`work`] and [`pull`] (`backon`): doubling from half a second to 30 s, with
 /// jitter; `work` gives up after 7 retries (8 attempts, about a minute), `pull` never.
@@ -123,13 +231,15 @@ pub async fn work<D: Driver>(reactor: &Reactor<D>, task: &Task) {
 pub fn router<D: Driver>(receiver: Arc<Receiver<D>>) -> Router {
 	Router::new()
 		.route("/webhook", post(webhook::<D>))
-		.route("/healthz", get(|| async { Json(json!({ "status": "ok" })) }))
+		.route("/healthz", get(healthz))
 		.with_state(receiver)
 }
 
-/// `routes` under the server's limits: [`MAX_BODY`], [`MAX_IN_FLIGHT`], [`REQUEST_TIMEOUT`].
+/// `routes` and `GET /openapi.json` under the server's limits: [`MAX_BODY`],
+/// [`MAX_IN_FLIGHT`], [`REQUEST_TIMEOUT`].
 pub fn limited(routes: Router) -> Router {
 	routes
+		.route("/openapi.json", get(openapi))
 		.layer(DefaultBodyLimit::max(MAX_BODY))
 		.layer(from_fn_with_state(Limits::new(MAX_IN_FLIGHT, REQUEST_TIMEOUT), guard))
 }
@@ -137,22 +247,7 @@ pub fn limited(routes: Router) -> Router {
 /// `GET /metrics` in Prometheus' text format, for the bearer `token` only.
 pub fn metrics_router<D: Driver>(reactor: Arc<Reactor<D>>, token: Secret) -> Router {
 	let expected = Arc::new(format!("Bearer {}", token.expose()));
-	Router::new().route(
-		"/metrics",
-		get(move |headers: HeaderMap| {
-			let (reactor, expected) = (reactor.clone(), expected.clone());
-			async move {
-				let presented =
-					headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()).unwrap_or(b"");
-				if !bool::from(presented.ct_eq(expected.as_bytes())) {
-					let message = "a metrics token is required";
-					return refusal(StatusCode::UNAUTHORIZED, "unauthorized", message);
-				}
-				([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], reactor.metrics.render())
-					.into_response()
-			}
-		}),
-	)
+	Router::new().route("/metrics", get(metrics::<D>)).with_state((reactor, expected))
 }
 
 /// Pulls the feed until `stop` fires.
