@@ -5,45 +5,30 @@
 //!   the background, at most [`MAX_TASKS_AT_ONCE`] tasks at a time (the rest wait their turn),
 //!   so that a burst of awards does not become as many calls to CloudStack at once. A crash
 //!   loses nothing: the reconciler finds what the lost work left undone.
-//! - **Limits.** The receiver's server (webhook, health, metrics) takes bodies of at most
-//!   [`MAX_BODY`] bytes (larger: `413`), at most [`MAX_IN_FLIGHT`] requests at once (one more:
-//!   `503` with `Retry-After: 1`) and answers each within [`REQUEST_TIMEOUT`] (`503`). Every
-//!   refusal is JSON `{"error", "message"}`, as OGate's are.
 //! - **Feed.** The reactor long-polls `/v1/tasks`, does each task, and acknowledges a page once
 //!   all of it is done, so a task is re-read after a crash, never skipped.
 
 use crate::{driver::Driver, reactor::Reactor};
 use axum::{
 	body::Bytes,
-	extract::{rejection::BytesRejection, DefaultBodyLimit, State},
-	http::{header, HeaderMap, StatusCode},
-	middleware::from_fn_with_state,
+	extract::{rejection::BytesRejection, State},
+	http::{HeaderMap, StatusCode},
 	response::{IntoResponse, Response},
-	routing::{get, post},
+	routing::post,
 	Json, Router,
 };
 use backon::{BackoffBuilder, ExponentialBuilder, Retryable};
 use dinfra_ogate_protocol::{
-	http::{guard, refusal, ErrorBody, Limits},
+	http::{refusal, ErrorBody},
 	secret::Secret,
 	signature::{now_ms, verify, SIGNATURE_HEADER},
 	task::Task,
 };
 use serde::Serialize;
 use std::{sync::Arc, time::Duration};
-use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
-use utoipa::{
-	openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
-	Modify, OpenApi, ToSchema,
-};
+use utoipa::ToSchema;
 
-/// The largest request body, in bytes: a task is a few hundred bytes.
-pub const MAX_BODY: usize = 64 * 1024;
-/// The most requests the receiver's server serves at once.
-pub const MAX_IN_FLIGHT: usize = 64;
-/// The longest a request may take.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// The most webhook tasks worked on at once; the others wait for a turn.
 pub const MAX_TASKS_AT_ONCE: usize = 16;
 
@@ -74,13 +59,6 @@ pub struct Accepted {
 	pub accepted: bool,
 }
 
-/// The answer of `GET /healthz`.
-#[derive(Serialize, ToSchema)]
-pub struct Health {
-	/// Always `ok`.
-	pub status: &'static str,
-}
-
 /// Takes one task from OGate: checks its signature, answers 202 and works on it in the
 /// background.
 #[utoipa::path(post, path = "/webhook", tag = "webhook",
@@ -95,7 +73,7 @@ pub struct Health {
 		(status = 413, body = ErrorBody, description = "The body is larger than 64 KiB"),
 		(status = 503, body = ErrorBody, description = "Busy or timed out; retry"),
 	))]
-async fn webhook<D: Driver>(
+pub(crate) async fn webhook<D: Driver>(
 	State(receiver): State<Arc<Receiver<D>>>,
 	headers: HeaderMap,
 	body: Result<Bytes, BytesRejection>,
@@ -126,82 +104,6 @@ async fn webhook<D: Driver>(
 	(StatusCode::ACCEPTED, Json(Accepted { accepted: true })).into_response()
 }
 
-/// Liveness.
-#[utoipa::path(get, path = "/healthz", tag = "operations", security(()),
-	responses(
-		(status = 200, body = Health, description = "The reactor's server answers"),
-		(status = 503, body = ErrorBody, description = "Busy or timed out; retry"),
-	))]
-async fn healthz() -> Json<Health> {
-	Json(Health { status: "ok" })
-}
-
-/// This document.
-#[utoipa::path(get, path = "/openapi.json", tag = "operations", security(()),
-	responses(
-		(status = 200, body = Object, description = "The OpenAPI document"),
-		(status = 503, body = ErrorBody, description = "Busy or timed out; retry"),
-	))]
-async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-	Json(ReceiverDoc::openapi())
-}
-
-/// The Prometheus metrics, for the metrics token only.
-#[utoipa::path(get, path = "/metrics", tag = "operations", security(("bearer" = [])),
-	responses(
-		(status = 200, content_type = "text/plain", body = String,
-			description = "Prometheus' text format"),
-		(status = 401, body = ErrorBody, description = "Not the metrics token"),
-		(status = 503, body = ErrorBody, description = "Busy or timed out; retry"),
-	))]
-async fn metrics<D: Driver>(
-	State((reactor, expected)): State<(Arc<Reactor<D>>, Arc<String>)>,
-	headers: HeaderMap,
-) -> Response {
-	let presented = headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()).unwrap_or(b"");
-	if !bool::from(presented.ct_eq(expected.as_bytes())) {
-		return refusal(StatusCode::UNAUTHORIZED, "unauthorized", "a metrics token is required");
-	}
-	([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], reactor.metrics.render())
-		.into_response()
-}
-
-struct SecuritySchemes;
-
-impl Modify for SecuritySchemes {
-	fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-		let components = openapi.components.get_or_insert_with(Default::default);
-		components.add_security_scheme(
-			"signature",
-			SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
-				SIGNATURE_HEADER,
-				"HMAC-SHA256 of `t.body` with the webhook secret; see dinfra-ogate-protocol",
-			))),
-		);
-		components.add_security_scheme(
-			"bearer",
-			SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-		);
-	}
-}
-
-/// The reactor server's OpenAPI document, served at `GET /openapi.json`: every route, and
-/// every answer each can give (`scripts/api-fuzz` holds it to that). `/webhook` is served with
-/// `delivery = "webhook"`, `/metrics` when a metrics token is set.
-#[derive(OpenApi)]
-#[openapi(
-	info(title = "dinfra-reactor",
-		description = "A DINFRA chain reactor's server: OGate's signed webhooks, health and metrics."),
-	paths(webhook, healthz, openapi, metrics),
-	components(schemas(Task, Accepted, Health, ErrorBody)),
-	modifiers(&SecuritySchemes),
-	tags(
-		(name = "webhook", description = "Tasks from OGate"),
-		(name = "operations", description = "Health, this document and metrics"),
-	)
-)]
-pub struct ReceiverDoc;
-
 /// The waits of [`work`] and [`pull`] (`backon`): doubling from half a second to 30 s, with
 /// jitter; `work` gives up after 7 retries (8 attempts, about a minute), `pull` never.
 fn retry_backoff() -> ExponentialBuilder {
@@ -226,28 +128,10 @@ pub async fn work<D: Driver>(reactor: &Reactor<D>, task: &Task) {
 	}
 }
 
-/// The webhook receiver's routes: `POST /webhook` and `GET /healthz`. Serve them through
-/// [`limited`].
+/// The webhook receiver's route, `POST /webhook`. Serve it through
+/// [`crate::server::limited`].
 pub fn router<D: Driver>(receiver: Arc<Receiver<D>>) -> Router {
-	Router::new()
-		.route("/webhook", post(webhook::<D>))
-		.route("/healthz", get(healthz))
-		.with_state(receiver)
-}
-
-/// `routes` and `GET /openapi.json` under the server's limits: [`MAX_BODY`],
-/// [`MAX_IN_FLIGHT`], [`REQUEST_TIMEOUT`].
-pub fn limited(routes: Router) -> Router {
-	routes
-		.route("/openapi.json", get(openapi))
-		.layer(DefaultBodyLimit::max(MAX_BODY))
-		.layer(from_fn_with_state(Limits::new(MAX_IN_FLIGHT, REQUEST_TIMEOUT), guard))
-}
-
-/// `GET /metrics` in Prometheus' text format, for the bearer `token` only.
-pub fn metrics_router<D: Driver>(reactor: Arc<Reactor<D>>, token: Secret) -> Router {
-	let expected = Arc::new(format!("Bearer {}", token.expose()));
-	Router::new().route("/metrics", get(metrics::<D>)).with_state((reactor, expected))
+	Router::new().route("/webhook", post(webhook::<D>)).with_state(receiver)
 }
 
 /// Pulls the feed until `stop` fires.

@@ -11,6 +11,7 @@
 //!   [`driver::cloudstack`];
 //! - [`reactor`]: what each task means for the driver;
 //! - [`delivery`]: webhooks in, or the feed pulled;
+//! - [`server`]: the HTTP server's limits, health, metrics and OpenAPI document;
 //! - [`reconcile`]: the loop that removes what the chain ended and restores what is missing;
 //! - [`metrics`]: Prometheus counters;
 //! - [`workload`]: the local driver's default program.
@@ -27,6 +28,7 @@ pub mod metrics;
 pub mod ogate;
 pub mod reactor;
 pub mod reconcile;
+pub mod server;
 pub mod workload;
 
 use config::{Config, Delivery, DriverKind};
@@ -72,7 +74,7 @@ pub async fn run_with<D: Driver>(
 	let interval = Duration::from_millis(config.reconcile_interval_ms);
 	let reconciler = tokio::spawn(reconcile::run(reactor.clone(), interval, stop.clone()));
 	let metrics =
-		config.metrics_token.clone().map(|token| delivery::metrics_router(reactor.clone(), token));
+		config.metrics_token.clone().map(|token| server::metrics_router(reactor.clone(), token));
 	match config.delivery {
 		Delivery::Feed => {
 			let server = match metrics {
@@ -81,7 +83,7 @@ pub async fn run_with<D: Driver>(
 					tracing::info!(listen = %config.listen, "metrics at /metrics");
 					let stop = stop.clone();
 					Some(tokio::spawn(async move {
-						axum::serve(listener, delivery::limited(routes))
+						axum::serve(listener, server::limited(routes))
 							.with_graceful_shutdown(async move { stop.cancelled().await })
 							.await
 					}))
@@ -105,7 +107,7 @@ pub async fn run_with<D: Driver>(
 			if let Some(metrics) = metrics {
 				routes = routes.merge(metrics);
 			}
-			axum::serve(listener, delivery::limited(routes))
+			axum::serve(listener, server::limited(routes))
 				.with_graceful_shutdown(async move { stop.cancelled().await })
 				.await?;
 		}

@@ -16,11 +16,12 @@ use dinfra_ogate_protocol::{
 	task::{Action, Task},
 };
 use dinfra_reactor::{
-	delivery::{limited, metrics_router, router, Receiver, MAX_BODY},
+	delivery::{router, Receiver},
 	driver::{Driver, DriverError, Instance, InstanceState, Spec},
 	ogate::{Ogate, VIEW_CURRENT_HEADER},
 	reactor::{Reactor, Removals},
 	reconcile::{pass, Pass},
+	server::{limited, metrics_router, MAX_BODY},
 };
 use serde_json::{json, Value};
 use std::{
