@@ -34,6 +34,7 @@ use subxt_signer::sr25519::dev;
 
 const PRICE: u128 = 1_000_000_000;
 const SECRET: &str = "load-webhook-secret";
+const TOKEN: &str = "load-token-123";
 
 /// The gateway process, killed also when this tool fails.
 struct Killed(std::process::Child);
@@ -79,18 +80,31 @@ async fn main() {
 	let cid = raw_cid(descriptor);
 	std::fs::write(content.join(&cid), descriptor).unwrap();
 
-	// The webhook receiver: when each provision task arrived.
+	// The webhook receiver: when each provision task arrived. It then reports the deployment
+	// running, as a reactor would: a provider whose awards time out unreported is slashed and
+	// put on probation, and gets no more `Any` awards.
 	let arrived: Arc<Mutex<HashMap<u64, Instant>>> = Arc::default();
 	let log = arrived.clone();
+	let listen = format!("127.0.0.1:{}", dinfra_devnet::free_port());
+	let gateway = format!("http://{listen}");
+	let http = reqwest::Client::new();
 	let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
 	let hook_url = format!("http://{}/hook", listener.local_addr().unwrap());
 	let hook = move |body: Bytes| {
-		let log = log.clone();
+		let (log, gateway, http) = (log.clone(), gateway.clone(), http.clone());
 		async move {
 			let now = Instant::now();
 			if let Ok(task) = serde_json::from_slice::<Task>(&body) {
 				if task.action.name() == "provision" {
 					log.lock().unwrap().entry(task.subscription).or_insert(now);
+					let id = task.subscription;
+					tokio::spawn(async move {
+						let running = serde_json::json!({
+							"status": "running", "endpoint": format!("http://127.0.0.1:1/{id}")
+						});
+						let url = format!("{gateway}/v1/deployments/{id}/status");
+						let _ = http.post(url).bearer_auth(TOKEN).json(&running).send().await;
+					});
 				}
 			}
 			axum::http::StatusCode::NO_CONTENT
@@ -114,7 +128,6 @@ async fn main() {
 	)
 	.await;
 
-	let listen = format!("127.0.0.1:{}", dinfra_devnet::free_port());
 	let gate = Command::new(sibling_binary("dinfra-ogate"))
 		.args([
 			"--dev",
@@ -125,7 +138,7 @@ async fn main() {
 			"--operator-seed",
 			"//Dave",
 		])
-		.args(["--listen", &listen, "--token", "load:load-token-123"])
+		.args(["--listen", &listen, "--token", &format!("load:{TOKEN}")])
 		.arg("--data-dir")
 		.arg(scratch.path().join("ogate"))
 		.arg("--content-dir")
@@ -141,7 +154,10 @@ async fn main() {
 	// it holds (read as it comes: the dev node keeps the state of the last 256 blocks only).
 	let finalized: Arc<Mutex<HashMap<u64, Instant>>> = Arc::default();
 	let awarded: Arc<Mutex<HashMap<u64, u64>>> = Arc::default();
-	let (seen, awards_seen) = (finalized.clone(), awarded.clone());
+	// Subscriptions the chain refused (by error: the burst may pass a queue's bound) or ended
+	// before awarding them (by reason).
+	let refused: Arc<Mutex<HashMap<String, u64>>> = Arc::default();
+	let (seen, awards_seen, refusals) = (finalized.clone(), awarded.clone(), refused.clone());
 	// One subscription only notes times, so that reading events never delays a timestamp.
 	// The clock listens the way OGate does (legacy finalized-head subscription), so that both
 	// hear of a finalized block at the same moment.
@@ -164,6 +180,20 @@ async fn main() {
 			let Ok(events) = at.events().fetch().await else { continue };
 			for e in events.find::<dinfra::dinfra_subscription::events::Awarded>().flatten() {
 				awards_seen.lock().unwrap().entry(e.id).or_insert(number);
+			}
+			// Ended before any award (no eligible offering in time, say): settled, not awarded.
+			for e in events.find::<dinfra::dinfra_subscription::events::Terminated>().flatten() {
+				if e.provider.is_none() {
+					let reason = format!("ended unawarded: {:?}", e.reason);
+					*refusals.lock().unwrap().entry(reason).or_default() += 1;
+				}
+			}
+			for e in events.find::<dinfra::system::events::ExtrinsicFailed>().flatten() {
+				*refusals
+					.lock()
+					.unwrap()
+					.entry(error_name(&at.metadata(), &e.dispatch_error))
+					.or_default() += 1;
 			}
 		}
 	});
@@ -204,11 +234,17 @@ async fn main() {
 
 	// Awards, by block.
 	let deadline = Instant::now() + Duration::from_secs(600);
-	while (awarded.lock().unwrap().len() as u64) < total && Instant::now() < deadline {
+	let settled = || {
+		let refused: u64 = refused.lock().unwrap().values().sum();
+		awarded.lock().unwrap().len() as u64 + refused
+	};
+	while settled() < total && Instant::now() < deadline {
 		tokio::time::sleep(Duration::from_millis(100)).await;
 	}
+	let refused = refused.lock().unwrap().clone();
+	let accepted = total - refused.values().sum::<u64>();
 	let awarded_in = awarded.lock().unwrap().clone();
-	while (arrived.lock().unwrap().len() as u64) < total && Instant::now() < deadline {
+	while (arrived.lock().unwrap().len() as u64) < accepted && Instant::now() < deadline {
 		tokio::time::sleep(Duration::from_millis(100)).await;
 	}
 
@@ -234,8 +270,9 @@ async fn main() {
 	let peak = peak_rss_kib(gate.0.id());
 	drop(gate);
 
+	println!("refused, or ended before an award: {refused:?}");
 	println!(
-		"awards: {} of {total}, in {} blocks (at most {} in one block)",
+		"awards: {} of {accepted} accepted ({total} sent), in {} blocks (at most {} in one block)",
 		awarded_in.len(),
 		per_block.len(),
 		per_block.values().max().copied().unwrap_or(0)
@@ -256,4 +293,19 @@ async fn main() {
 	}
 	println!("OGate peak memory (VmHWM): {:.1} MiB", peak as f64 / 1024.0);
 	drop(node);
+}
+
+/// A dispatch error by name (`Pallet::Error`), read from the chain's metadata.
+fn error_name(
+	metadata: &subxt::Metadata,
+	error: &dinfra::runtime_types::sp_runtime::DispatchError,
+) -> String {
+	use dinfra::runtime_types::sp_runtime::DispatchError;
+	let DispatchError::Module(module) = error else { return format!("{error:?}") };
+	metadata
+		.pallet_by_error_index(module.index)
+		.and_then(|p| {
+			p.error_variant_by_index(module.error[0]).map(|v| format!("{}::{}", p.name(), v.name))
+		})
+		.unwrap_or_else(|| format!("{error:?}"))
 }
