@@ -47,14 +47,25 @@ pub fn sibling_binary(name: &str) -> PathBuf {
 }
 
 impl DevNode {
-	/// Starts `binary --dev` with its log in `log_dir`.
+	/// Starts `binary --dev` (a block every 100 ms) with its log in `log_dir`.
 	pub fn start(binary: &Path, log_dir: &Path, name: &str) -> DevNode {
+		DevNode::start_with_block_time(binary, log_dir, name, 100)
+	}
+
+	/// Starts `binary --dev` with a block every `block_time_ms` and its log in `log_dir`.
+	pub fn start_with_block_time(
+		binary: &Path,
+		log_dir: &Path,
+		name: &str,
+		block_time_ms: u64,
+	) -> DevNode {
 		let rpc_port = free_port();
 		let p2p_port = free_port();
 		let log = log_dir.join(format!("{name}-dinfra-node.log"));
 		let log_file = std::fs::File::create(&log).expect("the node's log file can be created");
 		let child = Command::new(binary)
-			.args(["--dev", "--dev-block-time", "100", "--tmp", "--no-prometheus"])
+			.args(["--dev", "--dev-block-time", &block_time_ms.to_string(), "--tmp"])
+			.arg("--no-prometheus")
 			.args(["--no-telemetry", "--no-mdns", "--no-hardware-benchmarks"])
 			.args(["--rpc-port", &rpc_port.to_string(), "--port", &p2p_port.to_string()])
 			.stdout(Stdio::null())

@@ -2,7 +2,7 @@
 //! to its webhook's receipt. Run it with `./scripts/ogate-load` (not part of the tests: it
 //! measures, it does not assert).
 //!
-//! A dev node (100 ms blocks) and `dinfra-ogate` (the built binary, so its memory is its own)
+//! A dev node (1 s blocks, `BLOCK_TIME_MS`) and `dinfra-ogate` (the built binary, so its memory is its own)
 //! start on free ports. Bob offers capacity for the whole burst and adds Dave as his gateway's
 //! operator; Charlie sends `AWARDS` subscriptions at once (explicit nonces, no waiting). The
 //! chain awards them in as few blocks as its per-block award budget allows. This tool watches
@@ -46,6 +46,13 @@ impl Drop for Killed {
 	}
 }
 
+/// The dev node's block time (`BLOCK_TIME_MS`, default 1,000 ms). The chain's deadlines are
+/// counted in relay blocks, one per dev block: at 100 ms blocks `ProvisionTimeout` (100 relay
+/// blocks, ten minutes on a relay chain) is ten seconds, shorter than a burst's reports take.
+fn block_time_ms() -> u64 {
+	std::env::var("BLOCK_TIME_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000)
+}
+
 fn awards() -> u64 {
 	std::env::var("AWARDS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000)
 }
@@ -68,7 +75,13 @@ fn peak_rss_kib(pid: u32) -> u64 {
 async fn main() {
 	let total = awards();
 	let scratch = tempfile::tempdir().unwrap();
-	let mut node = DevNode::start(&sibling_binary("dinfra-node"), scratch.path(), "load");
+	let block_time = block_time_ms();
+	let mut node = DevNode::start_with_block_time(
+		&sibling_binary("dinfra-node"),
+		scratch.path(),
+		"load",
+		block_time,
+	);
 	let api = node.connect().await;
 
 	// Content: the vm-small schema and one descriptor that every subscription uses.
@@ -157,7 +170,10 @@ async fn main() {
 	// Subscriptions the chain refused (by error: the burst may pass a queue's bound) or ended
 	// before awarding them (by reason).
 	let refused: Arc<Mutex<HashMap<String, u64>>> = Arc::default();
-	let (seen, awards_seen, refusals) = (finalized.clone(), awarded.clone(), refused.clone());
+	// Slashes and probations of the provider: a report that missed its deadline.
+	let faults: Arc<Mutex<(usize, usize)>> = Arc::default();
+	let (seen, awards_seen, refusals, faults_seen) =
+		(finalized.clone(), awarded.clone(), refused.clone(), faults.clone());
 	// One subscription only notes times, so that reading events never delays a timestamp.
 	// The clock listens the way OGate does (legacy finalized-head subscription), so that both
 	// hear of a finalized block at the same moment.
@@ -180,6 +196,17 @@ async fn main() {
 			let Ok(events) = at.events().fetch().await else { continue };
 			for e in events.find::<dinfra::dinfra_subscription::events::Awarded>().flatten() {
 				awards_seen.lock().unwrap().entry(e.id).or_insert(number);
+			}
+			let slashes =
+				events.find::<dinfra::dinfra_provider::events::Slashed>().flatten().count();
+			let probations = events
+				.find::<dinfra::dinfra_provider::events::ProbationStarted>()
+				.flatten()
+				.count();
+			if slashes + probations > 0 {
+				let mut faults = faults_seen.lock().unwrap();
+				faults.0 += slashes;
+				faults.1 += probations;
 			}
 			// Ended before any award (no eligible offering in time, say): settled, not awarded.
 			for e in events.find::<dinfra::dinfra_subscription::events::Terminated>().flatten() {
@@ -270,7 +297,10 @@ async fn main() {
 	let peak = peak_rss_kib(gate.0.id());
 	drop(gate);
 
+	println!("dev blocks of {block_time} ms");
 	println!("refused, or ended before an award: {refused:?}");
+	let (slashes, probations) = *faults.lock().unwrap();
+	println!("provider slashed {slashes} times, put on probation {probations} times");
 	println!(
 		"awards: {} of {accepted} accepted ({total} sent), in {} blocks (at most {} in one block)",
 		awarded_in.len(),
