@@ -114,6 +114,11 @@ fn retry_backoff() -> ExponentialBuilder {
 		.with_max_times(7)
 }
 
+/// The waits of [`pull`] between failed reads of the feed: [`retry_backoff`]'s, never giving up.
+fn feed_backoff() -> backon::ExponentialBackoff {
+	retry_backoff().without_max_times().build()
+}
+
 /// Does a task, retrying with backoff while the driver or OGate is unavailable; once given up,
 /// the reconciler does what is left.
 pub async fn work<D: Driver>(reactor: &Reactor<D>, task: &Task) {
@@ -136,7 +141,7 @@ pub fn router<D: Driver>(receiver: Arc<Receiver<D>>) -> Router {
 
 /// Pulls the feed until `stop` fires.
 pub async fn pull<D: Driver>(reactor: Arc<Reactor<D>>, stop: tokio_util::sync::CancellationToken) {
-	let mut backoff = retry_backoff().without_max_times().build();
+	let mut backoff = feed_backoff();
 	loop {
 		if stop.is_cancelled() {
 			return;
@@ -147,7 +152,7 @@ pub async fn pull<D: Driver>(reactor: Arc<Reactor<D>>, stop: tokio_util::sync::C
 		};
 		let page = match page {
 			Ok(page) => {
-				backoff = retry_backoff().without_max_times().build();
+				backoff = feed_backoff();
 				page
 			}
 			Err(e) => {
