@@ -28,10 +28,7 @@ use axum::{
 use serde::{Deserialize, Serialize};
 use std::{sync::Arc, time::Duration};
 use tokio::sync::{watch, Notify, RwLock};
-use utoipa::{
-	openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
-	IntoParams, Modify, OpenApi, ToSchema,
-};
+use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 use utoipa_swagger_ui::SwaggerUi;
 
 /// The longest a long poll may wait.
@@ -565,7 +562,8 @@ async fn queue(
 	id: u64,
 	status: ReportStatus,
 ) -> Result<(StatusCode, Json<Accepted>), ApiError> {
-	let (report, new) = state.store.queue_report(id, status.clone())?;
+	let queued = status.clone();
+	let (report, new) = state.store.blocking(move |store| store.queue_report(id, queued)).await?;
 	if !new && report.status != status {
 		return Err(ApiError::conflict(format!(
 			"a different {} report was made already",
@@ -732,11 +730,7 @@ struct BearerAuth;
 
 impl Modify for BearerAuth {
 	fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-		let components = openapi.components.get_or_insert_with(Default::default);
-		components.add_security_scheme(
-			"bearer",
-			SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-		);
+		dinfra_ogate_protocol::http::add_bearer_scheme(openapi);
 	}
 }
 

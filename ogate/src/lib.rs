@@ -86,7 +86,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
 		"starting OGate"
 	);
 
-	let listener = tokio::net::TcpListener::bind(config.listen).await?;
+	let listener = dinfra_ogate_protocol::http::bind(config.listen).await?;
 	let state = api::AppState {
 		store: store.clone(),
 		chain: chain.clone(),

@@ -133,7 +133,8 @@ impl Reporter {
 		// Stored first: a crash after this line re-sends these bytes, never others. Stored only
 		// over the state it was read in: if a block finalized the report meanwhile, these bytes
 		// are dropped unsent.
-		if !self.store.replace_report(&read, report)? {
+		let (stored, written) = (read, report.clone());
+		if !self.store.blocking(move |store| store.replace_report(&stored, &written)).await? {
 			tracing::info!(
 				subscription = report.subscription,
 				kind = report.status.kind(),

@@ -9,7 +9,7 @@
 use crate::task::{task_key, Action, Task};
 use redb::{Database, ReadableTable, TableDefinition};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
-use std::path::Path;
+use std::{path::Path, sync::Arc};
 use utoipa::ToSchema;
 
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
@@ -45,6 +45,9 @@ pub enum StoreError {
 		/// The provider in the configuration.
 		configured: String,
 	},
+	/// An operation run off the async workers ([`Store::blocking`]) did not finish.
+	#[error("store: the operation did not finish: {0}")]
+	Interrupted(String),
 }
 
 macro_rules! db_err {
@@ -344,6 +347,19 @@ pub struct Applied {
 }
 
 impl Store {
+	/// Runs `operation` on tokio's blocking threads: a commit waits for the disk (`fsync`),
+	/// and an async worker that waits with it serves nothing else meanwhile (on two cores, half
+	/// of the gateway). For the writes made once per request or per report.
+	pub async fn blocking<R: Send + 'static>(
+		self: &Arc<Self>,
+		operation: impl FnOnce(&Store) -> Result<R, StoreError> + Send + 'static,
+	) -> Result<R, StoreError> {
+		let store = self.clone();
+		tokio::task::spawn_blocking(move || operation(&store))
+			.await
+			.map_err(|e| StoreError::Interrupted(e.to_string()))?
+	}
+
 	/// Opens (or creates) the store in `dir`. `webhooks` are the receivers' names: each new
 	/// task gets a delivery to each.
 	pub fn open(dir: &Path, webhooks: Vec<String>) -> Result<Store, StoreError> {

@@ -79,7 +79,7 @@ pub async fn run_with<D: Driver>(
 		Delivery::Feed => {
 			let server = match metrics {
 				Some(routes) => {
-					let listener = tokio::net::TcpListener::bind(config.listen).await?;
+					let listener = dinfra_ogate_protocol::http::bind(config.listen).await?;
 					tracing::info!(listen = %config.listen, "metrics at /metrics");
 					let stop = stop.clone();
 					Some(tokio::spawn(async move {
@@ -101,7 +101,7 @@ pub async fn run_with<D: Driver>(
 				config.webhook_secret.clone().unwrap_or_else(|| "".into()),
 				config.signature_tolerance_s,
 			));
-			let listener = tokio::net::TcpListener::bind(config.listen).await?;
+			let listener = dinfra_ogate_protocol::http::bind(config.listen).await?;
 			tracing::info!(listen = %config.listen, "webhook receiver listening");
 			let mut routes = delivery::router(receiver);
 			if let Some(metrics) = metrics {

@@ -29,7 +29,7 @@ use serde::Serialize;
 use std::{sync::Arc, time::Duration};
 use subtle::ConstantTimeEq;
 use utoipa::{
-	openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
+	openapi::security::{ApiKey, ApiKeyValue, SecurityScheme},
 	Modify, OpenApi, ToSchema,
 };
 
@@ -98,10 +98,7 @@ impl Modify for SecuritySchemes {
 				"HMAC-SHA256 of `t.body` with the webhook secret; see dinfra-ogate-protocol",
 			))),
 		);
-		components.add_security_scheme(
-			"bearer",
-			SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-		);
+		dinfra_ogate_protocol::http::add_bearer_scheme(openapi);
 	}
 }
 

@@ -24,7 +24,7 @@ pub async fn serve(listen: SocketAddr) -> anyhow::Result<()> {
 	let app = Router::new()
 		.route("/", get(move || async move { Json(about) }))
 		.route("/healthz", get(|| async { Json(json!({ "status": "ok" })) }));
-	let listener = tokio::net::TcpListener::bind(listen).await?;
+	let listener = dinfra_ogate_protocol::http::bind(listen).await?;
 	tracing::info!(%listen, "workload serving");
 	let stop = dinfra_ogate_protocol::shutdown::on_signal();
 	axum::serve(listener, app)

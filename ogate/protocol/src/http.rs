@@ -9,6 +9,8 @@
 //!
 //! Body limits are axum's `DefaultBodyLimit`, set by each server; its `413` reaches the client
 //! as an [`ErrorBody`] through the server's own rejection handling.
+//!
+//! Both bind with [`bind`], which sends every answer at once (`TCP_NODELAY`).
 
 use axum::{
 	extract::{Request, State},
@@ -21,6 +23,33 @@ use serde::{Deserialize, Serialize};
 use std::{sync::Arc, time::Duration};
 use tokio::sync::Semaphore;
 use utoipa::ToSchema;
+
+/// Binds `addr` for an axum server whose connections send each answer at once
+/// (`TCP_NODELAY`). Without it, an answer written in two parts waits for the client's delayed
+/// ACK (40 ms on Linux) before its second part leaves; the node's RPC server had exactly that
+/// (see `vendor/sc-rpc-server`).
+pub async fn bind(
+	addr: std::net::SocketAddr,
+) -> std::io::Result<
+	impl axum::serve::Listener<Io = tokio::net::TcpStream, Addr = std::net::SocketAddr>,
+> {
+	use axum::serve::ListenerExt;
+	Ok(tokio::net::TcpListener::bind(addr).await?.tap_io(|connection| {
+		if let Err(e) = connection.set_nodelay(true) {
+			tracing::debug!(error = %e, "cannot set TCP_NODELAY on a connection");
+		}
+	}))
+}
+
+/// Adds the bearer-token scheme, named `bearer`, to an OpenAPI document: both servers take
+/// `Authorization: Bearer <token>`.
+pub fn add_bearer_scheme(openapi: &mut utoipa::openapi::OpenApi) {
+	use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+	openapi.components.get_or_insert_with(Default::default).add_security_scheme(
+		"bearer",
+		SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+	);
+}
 
 /// The body of every error either server answers with.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
