@@ -143,6 +143,8 @@ fn unixfs_file(block: &[u8]) -> Result<Vec<u8>, DescriptorError> {
 
 /// How many bytes of checked documents the cache keeps.
 pub const CACHE_BYTES: u64 = 64 * 1024 * 1024;
+/// How many compiled schemas are kept (one per deployment type in use).
+pub const CACHED_SCHEMAS: u64 = 256;
 
 /// What one source gave for a CID.
 enum Fetched {
@@ -155,8 +157,8 @@ enum Fetched {
 }
 
 /// Fetches content by CID from the local content directory and the configured gateways, and
-/// checks it; keeps checked documents in a cache bounded by [`CACHE_BYTES`], since a CID's
-/// content never changes.
+/// checks it; keeps checked documents in a cache bounded by [`CACHE_BYTES`], and compiled
+/// schemas in one bounded by [`CACHED_SCHEMAS`], since a CID's content never changes.
 ///
 /// Sources are tried in order until one has the content. A source that returns bytes that do
 /// not hash to the CID is at fault, not the subscriber who named the CID: it is logged and the
@@ -167,6 +169,9 @@ pub struct ContentSource {
 	gateways: Vec<String>,
 	http: reqwest::Client,
 	cache: moka::sync::Cache<String, Arc<Vec<u8>>>,
+	/// Compiled schemas by CID: every award of a type names the same schema, which is compiled
+	/// once, not once per award.
+	validators: moka::sync::Cache<String, Arc<jsonschema::Validator>>,
 }
 
 impl ContentSource {
@@ -185,6 +190,7 @@ impl ContentSource {
 					u32::try_from(cid.len() + document.len()).unwrap_or(u32::MAX)
 				})
 				.build(),
+			validators: moka::sync::Cache::new(CACHED_SCHEMAS),
 		}
 	}
 
@@ -287,21 +293,43 @@ impl ContentSource {
 		descriptor_cid: &str,
 		schema_cid: &str,
 	) -> Result<Value, DescriptorError> {
-		let schema = self.fetch(schema_cid).await?;
-		let schema: Value = serde_json::from_slice(&schema)
-			.map_err(|e| DescriptorError::BadSchema(e.to_string()))?;
+		let validator = self.validator(schema_cid).await?;
 		let descriptor = self.fetch(descriptor_cid).await?;
 		let descriptor: Value = serde_json::from_slice(&descriptor)
 			.map_err(|e| DescriptorError::NotJson(e.to_string()))?;
-		check_against_schema(&schema, &descriptor)?;
+		check(&validator, &descriptor)?;
 		Ok(descriptor)
+	}
+
+	/// The compiled schema `schema_cid` names: cached, or fetched and compiled.
+	async fn validator(
+		&self,
+		schema_cid: &str,
+	) -> Result<Arc<jsonschema::Validator>, DescriptorError> {
+		if let Some(hit) = self.validators.get(schema_cid) {
+			return Ok(hit);
+		}
+		let schema = self.fetch(schema_cid).await?;
+		let schema: Value = serde_json::from_slice(&schema)
+			.map_err(|e| DescriptorError::BadSchema(e.to_string()))?;
+		let validator = Arc::new(compile(&schema)?);
+		self.validators.insert(schema_cid.to_string(), validator.clone());
+		Ok(validator)
 	}
 }
 
 /// Checks a descriptor against a JSON Schema; the error names the first offending place.
 pub fn check_against_schema(schema: &Value, descriptor: &Value) -> Result<(), DescriptorError> {
-	let validator =
-		jsonschema::validator_for(schema).map_err(|e| DescriptorError::BadSchema(e.to_string()))?;
+	check(&compile(schema)?, descriptor)
+}
+
+/// A JSON Schema, compiled.
+fn compile(schema: &Value) -> Result<jsonschema::Validator, DescriptorError> {
+	jsonschema::validator_for(schema).map_err(|e| DescriptorError::BadSchema(e.to_string()))
+}
+
+/// Checks a descriptor against a compiled schema; the error names the first offending place.
+fn check(validator: &jsonschema::Validator, descriptor: &Value) -> Result<(), DescriptorError> {
 	validator
 		.validate(descriptor)
 		.map_err(|e| DescriptorError::Invalid(format!("{} at {}", e, e.instance_path)))
