@@ -4,8 +4,11 @@
 //!
 //! A dev node (1 s blocks, `BLOCK_TIME_MS`) and `dinfra-ogate` (the built binary, so its memory is its own)
 //! start on free ports. Bob offers capacity for the whole burst and adds Dave as his gateway's
-//! operator; Charlie sends `AWARDS` subscriptions at once (explicit nonces, no waiting). The
-//! chain awards them in as few blocks as its per-block award budget allows. This tool watches
+//! operator; Charlie sends `AWARDS` subscriptions in waves of `WAVE` (default 250, the
+//! runtime's bound on one deployment type's award queue; a larger wave is partly refused
+//! `QueueFull`, which this tool counts), each wave at once (explicit nonces, no waiting) once
+//! the one before is awarded. The chain awards them in as few blocks as its per-block award
+//! budget allows. This tool watches
 //! finalized blocks itself, notes when each block with awards was seen final, and a webhook
 //! receiver on loopback notes when each provision task arrives. It prints p50/p99/max of
 //! receipt minus finalization, the blocks the awards spanned, and OGate's peak memory (VmHWM).
@@ -55,6 +58,11 @@ fn block_time_ms() -> u64 {
 
 fn awards() -> u64 {
 	std::env::var("AWARDS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000)
+}
+
+/// How many subscriptions are sent at once (`WAVE`, default 250: `MaxQueuePerType`).
+fn wave() -> usize {
+	std::env::var("WAVE").ok().and_then(|v| v.parse().ok()).unwrap_or(250)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -253,21 +261,24 @@ async fn main() {
 		signed.push(at.tx().create_signed(&call, &charlie, params).await.unwrap());
 	}
 	eprintln!("signed {total} subscriptions in {:?}", sent.elapsed());
-	let sent = Instant::now();
-	for tx in &signed {
-		tx.submit().await.expect("the pool takes the subscription");
-	}
-	eprintln!("sent {total} subscriptions in {:?}", sent.elapsed());
-
 	// Awards, by block.
 	let deadline = Instant::now() + Duration::from_secs(600);
 	let settled = || {
 		let refused: u64 = refused.lock().unwrap().values().sum();
 		awarded.lock().unwrap().len() as u64 + refused
 	};
-	while settled() < total && Instant::now() < deadline {
-		tokio::time::sleep(Duration::from_millis(100)).await;
+	let sent = Instant::now();
+	let mut sent_so_far = 0u64;
+	for wave in signed.chunks(wave().max(1)) {
+		for tx in wave {
+			tx.submit().await.expect("the pool takes the subscription");
+		}
+		sent_so_far += wave.len() as u64;
+		while settled() < sent_so_far && Instant::now() < deadline {
+			tokio::time::sleep(Duration::from_millis(100)).await;
+		}
 	}
+	eprintln!("sent and settled {total} subscriptions in {:?}", sent.elapsed());
 	let refused = refused.lock().unwrap().clone();
 	let accepted = total - refused.values().sum::<u64>();
 	let awarded_in = awarded.lock().unwrap().clone();
@@ -297,7 +308,7 @@ async fn main() {
 	let peak = peak_rss_kib(gate.0.id());
 	drop(gate);
 
-	println!("dev blocks of {block_time} ms");
+	println!("dev blocks of {block_time} ms; waves of {} subscriptions", wave());
 	println!("refused, or ended before an award: {refused:?}");
 	let (slashes, probations) = *faults.lock().unwrap();
 	println!("provider slashed {slashes} times, put on probation {probations} times");
