@@ -290,13 +290,19 @@ async fn main() {
 	let finalized = finalized.lock().unwrap().clone();
 	// Signed: a webhook that arrives before this tool hears of the finality counts as early.
 	let mut latencies: Vec<Duration> = Vec::new();
+	// The slowest award of each block, and how many it had: where the tail comes from.
+	let mut slowest: std::collections::BTreeMap<u64, (Duration, u64)> = Default::default();
 	let mut early = 0;
 	for (id, block) in &awarded_in {
 		let (Some(arrival), Some(final_at)) = (arrived.get(id), finalized.get(block)) else {
 			continue;
 		};
 		match arrival.checked_duration_since(*final_at) {
-			Some(latency) => latencies.push(latency),
+			Some(latency) => {
+				latencies.push(latency);
+				let entry = slowest.entry(*block).or_default();
+				*entry = (entry.0.max(latency), entry.1 + 1);
+			}
 			None => early += 1,
 		}
 	}
@@ -331,6 +337,9 @@ async fn main() {
 			percentile(&latencies, 0.99),
 			latencies[latencies.len() - 1]
 		);
+	}
+	for (block, (latency, awards)) in &slowest {
+		println!("block {block}: {awards} awards, the last received {latency:?} after finality");
 	}
 	println!("OGate peak memory (VmHWM): {:.1} MiB", peak as f64 / 1024.0);
 	drop(node);
