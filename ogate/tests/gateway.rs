@@ -68,6 +68,34 @@ async fn an_award_reaches_the_reactor_its_report_reaches_the_chain_and_a_termina
 	assert_eq!(again.status(), 200);
 	assert_eq!(again.json::<serde_json::Value>().await.unwrap()["new"], false);
 
+	// A report the chain refuses is final with the chain's error, read from the block's events,
+	// and is not sent again: `failed` for a deployment that runs already is refused on chain
+	// (`NotProvisioning`), and the deployment runs on.
+	let refused = gate
+		.post(
+			&format!("/v1/deployments/{id}/status"),
+			json!({"status": "failed", "reason": "the disk is gone"}),
+		)
+		.await;
+	assert_eq!(refused.status(), 202);
+	let deadline = Instant::now() + PATIENCE;
+	let state = loop {
+		let reports: Vec<serde_json::Value> = gate.get("/v1/reports").await.json().await.unwrap();
+		let failed = reports
+			.into_iter()
+			.find(|r| r["subscription"] == id && r["status"]["status"] == "failed");
+		if let Some(state) = failed.map(|r| r["state"].clone()) {
+			if state["state"] == "finalized" {
+				break state;
+			}
+		}
+		assert!(Instant::now() < deadline, "the refused report was never finalized");
+		tokio::time::sleep(Duration::from_millis(200)).await;
+	};
+	let error = state["error"].as_str().unwrap_or_default();
+	assert!(error.starts_with("Module("), "the chain's error, not a missing outcome: {state}");
+	assert_eq!(gate.deployment(id).await["chain"]["phase"], "running");
+
 	// What a reactor asks before it removes an instance: the chain holds it, for us.
 	let held = chain_subscription(&gate, id).await;
 	assert_eq!((held["exists"].as_bool(), held["ours"].as_bool()), (Some(true), Some(true)));
