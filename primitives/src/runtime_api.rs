@@ -47,6 +47,9 @@ pub enum SubscriptionPhase {
 	/// `MaxEndedRecords` ends, then forgotten: `subscription` answers `None` for it as for an id
 	/// never given out.
 	Ended,
+	/// Its funds ran out: nothing is billed, the provider keeps its state (and may stop its
+	/// compute) until `grace_ends_at`; a top-up of `MinRunway` blocks resumes it.
+	Suspended,
 }
 
 /// How a subscription ended, as `DinfraApi::subscription` shows it in phase `Ended`.
@@ -102,6 +105,9 @@ pub struct SubscriptionView<AccountId, Balance, BlockNumber> {
 	pub expires_at: Option<BlockNumber>,
 	/// How it ended, in phase `Ended`; `None` before.
 	pub ended: Option<SubscriptionEnd<Balance>>,
+	/// In phase `Suspended`, the relay-chain block at which it ends `OutOfFunds` unless topped
+	/// up; `None` otherwise.
+	pub grace_ends_at: Option<BlockNumber>,
 }
 
 sp_api::decl_runtime_apis! {

@@ -208,6 +208,60 @@ fn ended_ring_full<T: Config>() {
 	);
 }
 
+/// A standing top-up on `id` from a funded sponsor other than the subscriber, drawn `amount` at
+/// a time up to `cap`: an end must return its deposit, a draw moves funds between two accounts.
+fn sponsored<T: Config>(
+	id: SubscriptionId,
+	amount: BalanceOf<T>,
+	cap: BalanceOf<T>,
+) -> T::AccountId {
+	let sponsor = fund::<T>(account("sponsor", 0, 0));
+	DinfraSubscription::<T>::do_set_standing_top_up(sponsor.clone(), id, amount, 0u32.into(), cap)
+		.expect("a funded sponsor sets a standing top-up");
+	sponsor
+}
+
+/// A running subscription whose funds ran out: suspended, with its grace ahead.
+fn suspended<T: Config>(
+	ty: dinfra_primitives::DeploymentTypeId,
+	providers: &[T::AccountId],
+	index: u32,
+) -> SubscriptionId {
+	let id = running::<T>(ty, providers, index);
+	let sub = Subscriptions::<T>::get(id).expect("live");
+	let expires_at = DinfraSubscription::<T>::expires_at(&sub).expect("a paid subscription");
+	// The warning entry, then the expiry it schedules for the next block at the latest.
+	T::BlockNumberProvider::set_block_number(expires_at);
+	DinfraSubscription::<T>::do_tick();
+	advance::<T>(1);
+	DinfraSubscription::<T>::do_tick();
+	let sub = Subscriptions::<T>::get(id).expect("live");
+	assert!(DinfraSubscription::<T>::is_suspended(&sub), "its funds ran out");
+	id
+}
+
+/// Puts `id`'s due entry at `block`, the cursor on it and the clock at it, so that processing
+/// the due index measures that entry alone.
+fn due_now<T: Config>(id: SubscriptionId, block: BillingBlockOf<T>) {
+	let mut sub = Subscriptions::<T>::get(id).expect("live");
+	if let Some(due) = sub.due_at {
+		DinfraSubscription::<T>::unschedule(due, id);
+	}
+	DinfraSubscription::<T>::schedule_at(block, id);
+	sub.due_at = Some(block);
+	Subscriptions::<T>::insert(id, sub);
+	DueCursor::<T>::put(block);
+	T::BlockNumberProvider::set_block_number(block);
+}
+
+/// The end of a suspended subscription's grace.
+fn grace_end<T: Config>(id: SubscriptionId) -> BillingBlockOf<T> {
+	match Subscriptions::<T>::get(id).expect("live").status {
+		SubscriptionStatus::Suspended { grace_ends_at, .. } => grace_ends_at,
+		_ => panic!("not suspended"),
+	}
+}
+
 /// Whether `id` was remembered as ended, and the record it replaced forgotten.
 fn remembered<T: Config>(id: SubscriptionId) -> bool {
 	EndedSubscriptions::<T>::contains_key(id)
@@ -237,23 +291,57 @@ mod benchmarks {
 		assert_eq!(Intake::<T>::get().len(), 1);
 	}
 
+	/// A sponsor's top-up that resumes a suspended subscription: the heavier of its paths.
 	#[benchmark]
 	fn top_up() {
 		let (ty, providers) = market::<T>();
-		let id = running::<T>(ty, &providers, 0);
+		let id = suspended::<T>(ty, &providers, 0);
 		advance::<T>(2);
 		let sponsor = funded_caller::<T>();
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(sponsor), id, funding::<T>());
 
-		assert!(Subscriptions::<T>::get(id).expect("live").balance > funding::<T>());
+		let sub = Subscriptions::<T>::get(id).expect("live");
+		assert!(matches!(sub.status, SubscriptionStatus::Running { .. }));
+	}
+
+	/// The subscriber replaces another sponsor's standing top-up on a suspended subscription:
+	/// two deposits move and the due entry moves to the next block.
+	#[benchmark]
+	fn set_standing_top_up() {
+		let (ty, providers) = market::<T>();
+		let id = suspended::<T>(ty, &providers, 0);
+		sponsored::<T>(id, funding::<T>(), funding::<T>());
+		// A block on, so that the call moves the due entry again.
+		advance::<T>(1);
+		let subscriber = Subscriptions::<T>::get(id).expect("live").subscriber;
+		let amount = funding::<T>();
+		let cap = funding::<T>().saturating_mul(2u32.into());
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(subscriber.clone()), id, amount, 10u32.into(), cap);
+
+		assert_eq!(StandingTopUps::<T>::get(id).map(|s| s.sponsor), Some(subscriber));
+	}
+
+	#[benchmark]
+	fn cancel_standing_top_up() {
+		let (ty, providers) = market::<T>();
+		let id = running::<T>(ty, &providers, 0);
+		let sponsor = sponsored::<T>(id, funding::<T>(), funding::<T>());
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(sponsor), id);
+
+		assert!(!StandingTopUps::<T>::contains_key(id));
 	}
 
 	#[benchmark]
 	fn terminate() {
 		let (ty, providers) = market::<T>();
 		let id = running::<T>(ty, &providers, 0);
+		sponsored::<T>(id, funding::<T>(), funding::<T>());
 		advance::<T>(2);
 		let subscriber = Subscriptions::<T>::get(id).expect("live").subscriber;
 		ended_ring_full::<T>();
@@ -304,6 +392,7 @@ mod benchmarks {
 	fn cancel_by_provider() {
 		let (ty, providers) = market::<T>();
 		let id = running::<T>(ty, &providers, 0);
+		sponsored::<T>(id, funding::<T>(), funding::<T>());
 		advance::<T>(2);
 		let provider = provider_of::<T>(id);
 		let reason = longest_reason::<T>();
@@ -398,7 +487,7 @@ mod benchmarks {
 		let blocks: u32 = MinRunway::<T>::get().saturating_mul(4u32.into()).saturated_into();
 		advance::<T>(blocks.saturating_sub(1));
 		// Work through the warnings with no meter, so that the measured block holds the
-		// expiries alone, with the cursor on their block.
+		// expiries alone (each suspends its subscription), with the cursor on their block.
 		DinfraSubscription::<T>::process_due(
 			DinfraSubscription::<T>::now(),
 			&mut WeightMeter::new(),
@@ -410,12 +499,13 @@ mod benchmarks {
 			DinfraSubscription::<T>::do_tick();
 		}
 
-		assert!(ids.iter().all(|id| !Subscriptions::<T>::contains_key(id)));
+		assert!(ids.iter().all(|id| Subscriptions::<T>::get(id)
+			.is_some_and(|sub| DinfraSubscription::<T>::is_suspended(&sub))));
 	}
 
 	/// The first block after a day's stall of the parachain (the relay clock jumps 14,400
 	/// blocks) with `e` running subscriptions whose expiries are spread over the day: the hook
-	/// steps over the empty spans of the due index (57 of them) and ends every one in this
+	/// steps over the empty spans of the due index (57 of them) and suspends every one in this
 	/// block. An analysis benchmark (`--extra`) of the catch-up as a whole; the hook is charged
 	/// per probe and per entry.
 	#[benchmark(extra)]
@@ -445,7 +535,8 @@ mod benchmarks {
 			DinfraSubscription::<T>::do_tick();
 		}
 
-		assert!(ids.iter().all(|id| !Subscriptions::<T>::contains_key(id)));
+		assert!(ids.iter().all(|id| Subscriptions::<T>::get(id)
+			.is_some_and(|sub| DinfraSubscription::<T>::is_suspended(&sub))));
 	}
 
 	/// `on_initialize` with `a` queued subscriptions, all awarded in this block. An analysis
@@ -476,32 +567,51 @@ mod benchmarks {
 		}
 	}
 
-	/// One expiry: the due entry of a running subscription whose funds ran out, with the cursor
-	/// on its block, so that only that entry (and the probes around it) is measured.
+	/// The worst due entry that ends a subscription: the end of a suspended subscription's
+	/// grace, after a standing top-up whose sponsor cannot pay (a failed transfer between two
+	/// accounts), with the refund, the market's release and the standing top-up's deposit
+	/// returned. The cursor is on its block, so that only that entry is measured.
 	#[benchmark]
 	fn process_due_entry() {
 		let (ty, providers) = market::<T>();
-		let id = running::<T>(ty, &providers, 0);
-		let mut sub = Subscriptions::<T>::get(id).expect("live");
-		let expires_at = DinfraSubscription::<T>::expires_at(&sub).expect("a paid subscription");
-		if let Some(due) = sub.due_at {
-			DinfraSubscription::<T>::unschedule(due, id);
-		}
-		DinfraSubscription::<T>::schedule_at(expires_at, id);
-		sub.due_at = Some(expires_at);
-		Subscriptions::<T>::insert(id, sub);
-		DueCursor::<T>::put(expires_at);
-		T::BlockNumberProvider::set_block_number(expires_at);
+		let id = suspended::<T>(ty, &providers, 0);
+		let sponsor = sponsored::<T>(id, funding::<T>(), funding::<T>());
+		// Left with the existential deposit free (its deposit is held): it cannot pay a draw.
+		T::Currency::set_balance(&sponsor, T::Currency::minimum_balance());
+		let grace_ends_at = grace_end::<T>(id);
+		due_now::<T>(id, grace_ends_at);
 		let mut meter = WeightMeter::new();
 		ended_ring_full::<T>();
 
 		#[block]
 		{
-			DinfraSubscription::<T>::process_due(expires_at, &mut meter);
+			DinfraSubscription::<T>::process_due(grace_ends_at, &mut meter);
 		}
 
 		assert!(!Subscriptions::<T>::contains_key(id));
 		assert!(remembered::<T>(id));
+	}
+
+	/// A due entry that draws a standing top-up from another account into a suspended
+	/// subscription: it resumes, and the draw reaches the cap, which ends the standing top-up
+	/// and returns its deposit.
+	#[benchmark]
+	fn process_due_entry_drawn() {
+		let (ty, providers) = market::<T>();
+		let id = suspended::<T>(ty, &providers, 0);
+		sponsored::<T>(id, funding::<T>(), funding::<T>());
+		let now = DinfraSubscription::<T>::now().saturating_add(1u32.into());
+		due_now::<T>(id, now);
+		let mut meter = WeightMeter::new();
+
+		#[block]
+		{
+			DinfraSubscription::<T>::process_due(now, &mut meter);
+		}
+
+		let sub = Subscriptions::<T>::get(id).expect("live");
+		assert!(matches!(sub.status, SubscriptionStatus::Running { .. }));
+		assert!(!StandingTopUps::<T>::contains_key(id));
 	}
 
 	/// A `Failed` report on the last attempt, which ends the subscription: the worst case of
@@ -510,6 +620,7 @@ mod benchmarks {
 	fn report_failed_ending() {
 		let (ty, providers) = market::<T>();
 		let id = awarded::<T>(ty, &providers, 0);
+		sponsored::<T>(id, funding::<T>(), funding::<T>());
 		let provider = provider_of::<T>(id);
 		// Earlier providers failed it already: this failure is its last.
 		Subscriptions::<T>::mutate(id, |sub| {
@@ -554,6 +665,7 @@ mod benchmarks {
 		let (ty, providers) =
 			T::BenchmarkHelper::market(2, 1_000, price::<T>().saturating_mul(2u32.into()));
 		let id = queued::<T>(ty, &providers, 0);
+		sponsored::<T>(id, funding::<T>(), funding::<T>());
 		let mut meter = WeightMeter::new();
 		let timeout: u32 = T::AwardTimeout::get().saturated_into();
 		advance::<T>(timeout);

@@ -94,12 +94,15 @@ impl<T: Config> Pallet<T> {
 		if matches!(sub.status, SubscriptionStatus::AwaitingAward { .. }) {
 			return;
 		}
+		if Self::is_suspended(sub) {
+			return Self::schedule_suspended(id, sub, now);
+		}
 		if let Some(old) = sub.due_at.take() {
 			Self::unschedule(old, id);
 		}
 		let expires_at = Self::expires_at(sub);
 		let due = match &mut sub.status {
-			SubscriptionStatus::AwaitingAward { .. } => None,
+			SubscriptionStatus::AwaitingAward { .. } | SubscriptionStatus::Suspended { .. } => None,
 			SubscriptionStatus::Provisioning { awarded_at, .. } => {
 				Some(awarded_at.saturating_add(T::ProvisionTimeout::get()))
 			}
@@ -315,7 +318,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Ends a subscription: settles it to `now`, gives the provider's capacity back, refunds
-	/// the rest and the deposit, removes it, and remembers the end among the recent ones.
+	/// the rest and the deposit, ends its standing top-up, removes it, and remembers the end
+	/// among the recent ones.
 	pub(crate) fn end(
 		id: SubscriptionId,
 		mut sub: Subscription<T>,
@@ -334,6 +338,7 @@ impl<T: Config> Pallet<T> {
 		if let Some(due) = sub.due_at {
 			Self::unschedule(due, id);
 		}
+		Self::end_standing_of(id)?;
 		Subscriptions::<T>::remove(id);
 		Self::deposit_event(Event::Terminated {
 			id,
@@ -345,11 +350,7 @@ impl<T: Config> Pallet<T> {
 			deposit_returned,
 			paid: sub.paid,
 		});
-		let price_per_block = match &sub.status {
-			SubscriptionStatus::AwaitingAward { .. } => None,
-			SubscriptionStatus::Provisioning { price_per_block, .. }
-			| SubscriptionStatus::Running { price_per_block, .. } => Some(*price_per_block),
-		};
+		let price_per_block = sub.status.price_per_block();
 		Self::remember_end(
 			id,
 			EndedSubscription {

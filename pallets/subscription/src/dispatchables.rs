@@ -88,6 +88,8 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		ensure!(!amount.is_zero(), Error::<T>::ZeroTopUp);
 		let mut sub = Subscriptions::<T>::get(id).ok_or(Error::<T>::UnknownSubscription)?;
+		// A suspended subscription resumes with it, so it must fund what a resume needs.
+		Self::ensure_resumes(&sub, amount)?;
 		let now = Self::now();
 		Self::settle(&mut sub, now)?;
 		let reason = HoldReason::Funding.into();
@@ -105,10 +107,25 @@ impl<T: Config> Pallet<T> {
 			)?;
 		}
 		sub.balance = sub.balance.saturating_add(amount);
-		Self::schedule_due(id, &mut sub, now);
+		let resumed = Self::is_suspended(&sub);
+		if resumed {
+			Self::resume(id, &mut sub, now);
+		} else {
+			Self::schedule_due(id, &mut sub, now);
+		}
 		let (balance, expires_at) = (sub.balance, Self::expires_at(&sub));
+		Self::deposit_event(Event::ToppedUp {
+			id,
+			by,
+			amount,
+			balance,
+			expires_at,
+			automatic: false,
+		});
+		if resumed {
+			Self::deposit_resumed(id, &sub);
+		}
 		Subscriptions::<T>::insert(id, sub);
-		Self::deposit_event(Event::ToppedUp { id, by, amount, balance, expires_at });
 		Ok(())
 	}
 
@@ -189,6 +206,10 @@ impl<T: Config> Pallet<T> {
 					SubscriptionStatus::AwaitingAward { .. } => {
 						return Err(Error::<T>::NotAwardedProvider.into())
 					}
+					// Its compute may be stopped; it reports again once resumed.
+					SubscriptionStatus::Suspended { .. } => {
+						return Err(Error::<T>::SubscriptionSuspended.into())
+					}
 				};
 				Self::schedule_due(id, &mut sub, now);
 				let expires_at = Self::expires_at(&sub);
@@ -212,7 +233,8 @@ impl<T: Config> Pallet<T> {
 		let sub = Subscriptions::<T>::get(id).ok_or(Error::<T>::UnknownSubscription)?;
 		ensure!(sub.status.provider() == Some(&who), Error::<T>::NotAwardedProvider);
 		let now = Self::now();
-		// Early: still provisioning, or running for less than the minimum service period.
+		// Early: still provisioning, running for less than the minimum service period, or
+		// suspended (the provider promised to keep its state through the grace).
 		let early = match &sub.status {
 			SubscriptionStatus::Running { running_since, .. } => {
 				now.saturating_sub(*running_since) < T::MinServicePeriod::get()

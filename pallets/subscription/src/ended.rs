@@ -54,6 +54,7 @@ impl<T: Config> Pallet<T> {
 				refunded: ended.refunded,
 				deposit_returned: ended.deposit_returned,
 			}),
+			grace_ends_at: None,
 		})
 	}
 

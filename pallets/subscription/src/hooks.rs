@@ -10,7 +10,7 @@
 use crate::*;
 use dinfra_primitives::Market;
 use frame_support::{pallet_prelude::*, storage::with_storage_layer, weights::WeightMeter};
-use sp_runtime::traits::{One, Saturating};
+use sp_runtime::traits::{One, Saturating, Zero};
 
 /// How far behind the clock the due cursor may be before the hook checks whether anything is
 /// scheduled at all, instead of walking the empty blocks one by one.
@@ -64,6 +64,7 @@ impl<T: Config> Pallet<T> {
 			cursor = now;
 		}
 		let entry_weight = T::WeightInfo::process_due_entry()
+			.max(T::WeightInfo::process_due_entry_drawn())
 			.saturating_add(T::Market::release_weight())
 			.saturating_add(T::Market::record_outcome_weight());
 		while cursor <= now {
@@ -99,7 +100,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// A subscription's due entry has come: its provider missed the provisioning deadline, its
-	/// runway crossed the low-funds warning, or its funds ran out.
+	/// runway crossed the low-funds warning (a standing top-up is drawn), its funds ran out (it
+	/// is suspended, unless a standing top-up refills it), or its grace ended (it ends
+	/// `OutOfFunds`, unless a standing top-up resumes it).
 	///
 	/// If the step fails, nothing of it is kept, and the subscription is due again in the next
 	/// block: a subscription is never left without the entry that ends it.
@@ -121,18 +124,24 @@ impl<T: Config> Pallet<T> {
 				}
 				Self::fail_provisioning(id, sub, ProvisioningFailure::TimedOut, now)
 			}
-			SubscriptionStatus::Running { .. } => match Self::expires_at(&sub) {
-				Some(expires_at) if expires_at <= now => {
-					Self::end(id, sub, TerminationReason::OutOfFunds, now)
+			SubscriptionStatus::Running { price_per_block, .. } => {
+				// The warning point or the expiry: settle, so that the funds are what is really
+				// left, then draw a standing top-up if the runway is short.
+				let ran_until = Self::expires_at(&sub).map_or(now, |at| at.min(now));
+				Self::settle(&mut sub, now)?;
+				let short = Self::runway(sub.balance, price_per_block)
+					.is_some_and(|runway| runway <= T::LowFundsWarning::get());
+				if short {
+					Self::draw_standing(id, &mut sub, now, Zero::zero())?;
 				}
-				_ => {
-					// The warning point: settle, so the event tells the funds really left.
-					Self::settle(&mut sub, now).map(|_| {
-						Self::schedule_due(id, &mut sub, now);
-						Subscriptions::<T>::insert(id, sub);
-					})
+				if Self::expires_at(&sub).is_some_and(|at| at <= now) {
+					return Self::suspend(id, sub, now, ran_until);
 				}
-			},
+				Self::schedule_due(id, &mut sub, now);
+				Subscriptions::<T>::insert(id, sub);
+				Ok(())
+			}
+			SubscriptionStatus::Suspended { .. } => Self::process_suspended(id, sub, now),
 			// Parked after a try that found no offering: its next try is due.
 			// Its last try comes at `AwardTimeout` (and ends it if it fails); with the queues
 			// full it waits another interval, or ends if its time is up.

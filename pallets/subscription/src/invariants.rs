@@ -19,7 +19,10 @@ impl<T: Config> Pallet<T> {
 	/// queue has one turn; that provisioning and running paid subscriptions have a due entry;
 	/// that the funds held from each subscriber equal the balances and deposits of its live
 	/// subscriptions; and that the ring of ended records holds each remembered end once, within
-	/// `MaxEndedRecords`, and only ends (no live subscription).
+	/// `MaxEndedRecords`, and only ends (no live subscription); that a suspended subscription
+	/// is paid up, due by the end of a grace no longer than `GracePeriod` or the run that earned
+	/// it; and that standing top-ups belong to live subscriptions, are under their caps, and their
+	/// deposits are what is held from their sponsors.
 	pub fn do_try_state() -> Result<(), TryRuntimeError> {
 		let cursor = DueCursor::<T>::get();
 		let mut due_entries = 0usize;
@@ -125,6 +128,31 @@ impl<T: Config> Pallet<T> {
 						"a running paid subscription has no expiry, or a free one has one"
 					);
 				}
+				SubscriptionStatus::Suspended {
+					price_per_block,
+					running_since,
+					suspended_at,
+					grace_ends_at,
+					..
+				} => {
+					ensure!(!queued.contains(&id), "a suspended subscription is queued");
+					ensure!(!price_per_block.is_zero(), "a free subscription is suspended");
+					ensure!(
+						sub.due_at.is_some_and(|due| due <= *grace_ends_at),
+						"a suspended subscription is not due by the end of its grace"
+					);
+					ensure!(
+						grace_ends_at > suspended_at
+							&& grace_ends_at.saturating_sub(*suspended_at) <= T::GracePeriod::get()
+							&& grace_ends_at.saturating_sub(*suspended_at)
+								<= suspended_at.saturating_sub(*running_since),
+						"a grace is longer than GracePeriod or than the run that earned it"
+					);
+					ensure!(
+						sub.balance < *price_per_block,
+						"a suspended subscription has funds for a block"
+					);
+				}
 			}
 			if sub.due_at.is_some() {
 				with_due = with_due.saturating_add(1);
@@ -155,9 +183,25 @@ impl<T: Config> Pallet<T> {
 			"the provider index has entries for no awarded subscription"
 		);
 
-		for (reason, expected) in
-			[(HoldReason::Funding, funding), (HoldReason::SubscriptionDeposit, deposits)]
-		{
+		let mut standing_deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		for (id, standing) in StandingTopUps::<T>::iter() {
+			ensure!(
+				Subscriptions::<T>::contains_key(id),
+				"a standing top-up outlived its subscription"
+			);
+			ensure!(
+				standing.drawn < standing.cap && !standing.amount.is_zero(),
+				"a standing top-up reached its cap, or draws nothing, and was kept"
+			);
+			let d = standing_deposits.entry(standing.sponsor.clone()).or_default();
+			*d = d.saturating_add(standing.deposit);
+		}
+
+		for (reason, expected) in [
+			(HoldReason::Funding, funding),
+			(HoldReason::SubscriptionDeposit, deposits),
+			(HoldReason::StandingTopUpDeposit, standing_deposits),
+		] {
 			for (who, amount) in expected {
 				ensure!(
 					T::Currency::balance_on_hold(&reason.into(), &who) == amount,

@@ -32,6 +32,27 @@
 //!   due entries from a cursor under a weight meter and carries what is left to the next block,
 //!   so a block's cost depends on the work due in it, never on how many subscriptions exist.
 //!
+//! - **Suspension instead of destruction.** When a running subscription's funds run out, it is
+//!   `Suspended`, not ended. Nothing is billed while it is suspended. Its provider keeps the
+//!   deployment's state (its disk, and the unit of capacity), and may stop its compute, until the
+//!   grace ends: the grace is as long as the deployment ran since it was started or last resumed,
+//!   at most `GracePeriod` (one day in the runtime). So a provider never keeps a suspended
+//!   deployment longer than it was just paid to run it, and a subscriber who lets its funds run
+//!   out again and again holds a provider's capacity at most half the time unpaid. A top-up
+//!   that brings the funds to `MinRunway` blocks at its price (as subscribing needs) resumes it,
+//!   and billing restarts from the resume; a smaller one is refused. After the grace it ends
+//!   `OutOfFunds`. The provider is not paid for the grace. A provider that cancels a suspended
+//!   deployment is slashed as for an early cancellation: it promised to keep the state.
+//! - **Standing top-ups.** A subscriber, or anyone sponsoring a subscription, can set one
+//!   standing top-up on it: an amount, a minimum interval between draws and a total cap, with
+//!   `StandingTopUpDeposit` held from the sponsor. The hook draws it from the sponsor's free
+//!   balance (never below the existential deposit, never beyond the cap, never for an ended
+//!   subscription) in the block where the runway falls below `LowFundsWarning`, again when the
+//!   funds run out, and during a suspension (where it resumes the subscription if the draw funds
+//!   `MinRunway` blocks). A draw emits `ToppedUp` with `automatic: true`; a sponsor that cannot
+//!   pay gets `StandingTopUpFailed`, and `LowFunds` still goes out. The sponsor can change or
+//!   cancel it at any time; the subscriber can cancel it, or replace it with its own. What a
+//!   sponsor adds becomes the subscriber's, as with `top_up`.
 //! - **Recent ends are kept.** The last `MaxEndedRecords` subscriptions to end stay readable,
 //!   with why and when they ended and what came back (`EndedSubscriptions`, and
 //!   `DinfraApi::subscription` in phase `Ended`), so that a client can tell an ended subscription
@@ -54,6 +75,8 @@ mod dispatchables;
 mod ended;
 mod hooks;
 mod invariants;
+mod standing;
+mod suspension;
 pub mod types;
 mod view;
 pub mod weights;
@@ -230,6 +253,17 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxBlockWork: Get<Weight>;
 
+		/// The longest grace a suspended subscription gets before it ends `OutOfFunds`, in
+		/// relay-chain blocks. A subscription's grace is the blocks it ran since it was started or
+		/// last resumed, at most this.
+		#[pallet::constant]
+		type GracePeriod: Get<BillingBlockOf<Self>>;
+
+		/// The storage deposit held from a sponsor for a standing top-up, in DINF's smallest unit
+		/// (10⁻¹² DINF), returned when the standing top-up ends.
+		#[pallet::constant]
+		type StandingTopUpDeposit: Get<BalanceOf<Self>>;
+
 		/// How many ended subscriptions are remembered (`EndedSubscriptions`): the last this
 		/// many to end. An older one is forgotten when a new one ends.
 		#[pallet::constant]
@@ -250,6 +284,8 @@ pub mod pallet {
 		Funding,
 		/// A subscription's storage deposit.
 		SubscriptionDeposit,
+		/// A standing top-up's storage deposit, held from its sponsor.
+		StandingTopUpDeposit,
 	}
 
 	/// The default of [`MinRunway`]: the runtime's `DefaultMinRunway`.
@@ -360,6 +396,12 @@ pub mod pallet {
 	pub type EndedSubscriptions<T: Config> =
 		StorageMap<_, Twox64Concat, SubscriptionId, EndedSubscription<T>, OptionQuery>;
 
+	/// Standing top-ups, at most one per live subscription: who pays, how much per draw, how
+	/// often and up to what cap (DINF's smallest unit; relay-chain blocks).
+	#[pallet::storage]
+	pub type StandingTopUps<T: Config> =
+		StorageMap<_, Twox64Concat, SubscriptionId, StandingTopUp<T>, OptionQuery>;
+
 	/// The ring of ended records, by slot: which subscription each of the `MaxEndedRecords`
 	/// slots remembers. The next end takes slot `EndedCursor` and forgets what was there.
 	#[pallet::storage]
@@ -461,6 +503,70 @@ pub mod pallet {
 			balance: BalanceOf<T>,
 			/// The relay-chain block at which the funds run out, if it is running and paid.
 			expires_at: Option<BillingBlockOf<T>>,
+			/// Whether a standing top-up was drawn by the hook, rather than a `top_up` call.
+			automatic: bool,
+		},
+		/// A running subscription's funds ran out: it is suspended, nothing is billed, and its
+		/// provider keeps the deployment's state (and may stop its compute) until `grace_ends_at`.
+		Suspended {
+			/// The subscription.
+			id: SubscriptionId,
+			/// Who should top up.
+			subscriber: T::AccountId,
+			/// The provider that keeps its state.
+			provider: T::AccountId,
+			/// The funds left, less than a block's price, in DINF's smallest unit (10⁻¹² DINF).
+			balance: BalanceOf<T>,
+			/// What a top-up must bring the funds to for it to resume, in DINF's smallest unit
+			/// (10⁻¹² DINF): `MinRunway` blocks at its price.
+			resume_at_balance: BalanceOf<T>,
+			/// The relay-chain block at which it ends `OutOfFunds` unless topped up.
+			grace_ends_at: BillingBlockOf<T>,
+		},
+		/// A suspended subscription was topped up and runs again; billing restarts now. The
+		/// provider should restart its compute.
+		Resumed {
+			/// The subscription.
+			id: SubscriptionId,
+			/// The provider that runs it.
+			provider: T::AccountId,
+			/// The relay-chain block at which the funds run out.
+			expires_at: Option<BillingBlockOf<T>>,
+		},
+		/// A standing top-up was set on a subscription, or changed by its sponsor.
+		StandingTopUpSet {
+			/// The subscription.
+			id: SubscriptionId,
+			/// Who pays.
+			sponsor: T::AccountId,
+			/// How much one draw adds, in DINF's smallest unit (10⁻¹² DINF).
+			amount: BalanceOf<T>,
+			/// The fewest relay-chain blocks between two draws.
+			min_interval: BillingBlockOf<T>,
+			/// The most all draws may add, in DINF's smallest unit (10⁻¹² DINF).
+			cap: BalanceOf<T>,
+		},
+		/// A standing top-up ended, and its deposit went back to its sponsor.
+		StandingTopUpEnded {
+			/// The subscription.
+			id: SubscriptionId,
+			/// Who paid.
+			sponsor: T::AccountId,
+			/// What all its draws added, in DINF's smallest unit (10⁻¹² DINF).
+			drawn: BalanceOf<T>,
+			/// Why it ended.
+			reason: StandingTopUpEnd,
+		},
+		/// A standing top-up was due but not drawn.
+		StandingTopUpFailed {
+			/// The subscription.
+			id: SubscriptionId,
+			/// Who was to pay.
+			sponsor: T::AccountId,
+			/// What the draw would have added, in DINF's smallest unit (10⁻¹² DINF).
+			amount: BalanceOf<T>,
+			/// Why it was not drawn.
+			reason: StandingTopUpFailure,
 		},
 		/// A running subscription has fewer than `LowFundsWarning` blocks of funds left.
 		LowFunds {
@@ -547,6 +653,20 @@ pub mod pallet {
 		NotProvisioning,
 		/// Only a running subscription has earnings to claim.
 		NotRunning,
+		/// The subscription is suspended: its deployment reports nothing until it resumes.
+		SubscriptionSuspended,
+		/// A top-up to a suspended subscription must bring its funds to `MinRunway` relay-chain
+		/// blocks at its price, which a resume needs.
+		ResumeBelowMinRunway,
+		/// The subscription has no standing top-up.
+		NoStandingTopUp,
+		/// Only the sponsor of the standing top-up, or the subscriber, can do this.
+		NotSponsor,
+		/// Another account sponsors this subscription's standing top-up; only it can change it,
+		/// and only the subscriber can replace it.
+		StandingTopUpTaken,
+		/// A standing top-up's cap must be at least its amount, and above what it has drawn.
+		CapTooLow,
 	}
 
 	#[pallet::hooks]
@@ -653,6 +773,33 @@ pub mod pallet {
 		pub fn claim(origin: OriginFor<T>, id: SubscriptionId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_claim(who, id)
+		}
+
+		/// Set, or change, the caller's standing top-up on a live subscription: from now on, the
+		/// hook adds `amount` (DINF's smallest unit, 10⁻¹² DINF) from the caller's free balance
+		/// when the runway falls below `LowFundsWarning` blocks, when the funds run out, and
+		/// during a suspension, at most once every `min_interval` relay-chain blocks and at most
+		/// `cap` in all. A new standing top-up holds `StandingTopUpDeposit` from the caller. Only
+		/// its sponsor can change one; the subscriber may replace another sponsor's with its own.
+		/// A change keeps what was drawn so far, which counts against the new cap.
+		#[pallet::call_index(7)]
+		pub fn set_standing_top_up(
+			origin: OriginFor<T>,
+			id: SubscriptionId,
+			#[pallet::compact] amount: BalanceOf<T>,
+			min_interval: BillingBlockOf<T>,
+			#[pallet::compact] cap: BalanceOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_set_standing_top_up(who, id, amount, min_interval, cap)
+		}
+
+		/// Cancel a subscription's standing top-up; its sponsor or the subscriber may. The
+		/// deposit goes back to the sponsor.
+		#[pallet::call_index(8)]
+		pub fn cancel_standing_top_up(origin: OriginFor<T>, id: SubscriptionId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_cancel_standing_top_up(who, id)
 		}
 
 		/// Set `MinRunway`, the relay-chain blocks of funding a paid subscription needs at its

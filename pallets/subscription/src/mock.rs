@@ -99,6 +99,9 @@ pub const MIN_SERVICE_PERIOD: u64 = 20;
 pub const MAX_LIVE_GAP: u64 = 1;
 /// Few, so that tests see old ends forgotten.
 pub const MAX_ENDED_RECORDS: u32 = 8;
+/// The longest grace: shorter than most tests' runs, so that the cap shows.
+pub const GRACE_PERIOD: u64 = 8;
+pub const STANDING_TOP_UP_DEPOSIT: Balance = 3;
 
 parameter_types! {
 	pub const SubscriptionDeposit: Balance = SUBSCRIPTION_DEPOSIT;
@@ -108,6 +111,8 @@ parameter_types! {
 	pub const LowFundsWarning: u64 = LOW_FUNDS_WARNING;
 	pub const MinServicePeriod: u64 = MIN_SERVICE_PERIOD;
 	pub const MaxLiveGap: u64 = MAX_LIVE_GAP;
+	pub const GracePeriod: u64 = GRACE_PERIOD;
+	pub const StandingTopUpDeposit: Balance = STANDING_TOP_UP_DEPOSIT;
 	/// One block: a subscription that found no offering is tried again next block, as if
 	/// nothing parked it. Tests of the retry policy raise it.
 	pub static AwardRetryInterval: u64 = 1;
@@ -138,6 +143,8 @@ impl pallet_dinfra_subscription::Config for Test {
 	type MaxEndpointLength = ConstU32<64>;
 	type MaxReasonLength = ConstU32<64>;
 	type MaxBlockWork = MaxBlockWork;
+	type GracePeriod = GracePeriod;
+	type StandingTopUpDeposit = StandingTopUpDeposit;
 	type MaxEndedRecords = ConstU32<MAX_ENDED_RECORDS>;
 	type WeightInfo = crate::weights::SubstrateWeight<Test>;
 	#[cfg(feature = "runtime-benchmarks")]

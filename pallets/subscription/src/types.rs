@@ -9,7 +9,7 @@ use polkadot_sdk::{
 		PartialEqNoBound,
 	},
 	frame_system,
-	sp_runtime::traits::BlockNumberProvider,
+	sp_runtime::traits::{BlockNumberProvider, Saturating},
 };
 use scale_info::TypeInfo;
 
@@ -138,11 +138,31 @@ pub enum SubscriptionStatus<T: Config> {
 		endpoint: Endpoint<T>,
 		/// Billing is settled up to this relay-chain block.
 		settled_at: BillingBlockOf<T>,
-		/// The relay-chain block at which it was first reported running; `MinServicePeriod`
-		/// counts from here.
+		/// The relay-chain block at which it was first reported running, or last resumed;
+		/// `MinServicePeriod` and the grace it has earned count from here.
 		running_since: BillingBlockOf<T>,
 		/// Whether `LowFunds` has been announced for the current funds.
 		low_funds_warned: bool,
+	},
+	/// Its funds ran out while running: nothing is billed, and the provider keeps the
+	/// deployment's state (its disk) but may stop its compute, until `grace_ends_at`. A top-up
+	/// that funds `MinRunway` blocks resumes it; after the grace it ends `OutOfFunds`.
+	Suspended {
+		/// The provider that keeps its state, and one unit of capacity for it.
+		provider: T::AccountId,
+		/// The price per relay-chain block agreed at the award, in DINF's smallest unit
+		/// (10⁻¹² DINF); billing resumes at it.
+		price_per_block: BalanceOf<T>,
+		/// Where the subscriber reached it before the suspension.
+		endpoint: Endpoint<T>,
+		/// The relay-chain block at which its run began (first reported running, or last
+		/// resumed).
+		running_since: BillingBlockOf<T>,
+		/// The relay-chain block at which it was suspended.
+		suspended_at: BillingBlockOf<T>,
+		/// The relay-chain block at which the grace ends: `suspended_at` plus the grace it
+		/// earned, the blocks it ran since `running_since`, at most `GracePeriod`.
+		grace_ends_at: BillingBlockOf<T>,
 	},
 }
 
@@ -151,9 +171,88 @@ impl<T: Config> SubscriptionStatus<T> {
 	pub fn provider(&self) -> Option<&T::AccountId> {
 		match self {
 			Self::AwaitingAward { .. } => None,
-			Self::Provisioning { provider, .. } | Self::Running { provider, .. } => Some(provider),
+			Self::Provisioning { provider, .. }
+			| Self::Running { provider, .. }
+			| Self::Suspended { provider, .. } => Some(provider),
 		}
 	}
+
+	/// The price per relay-chain block agreed at the award, once awarded.
+	pub fn price_per_block(&self) -> Option<BalanceOf<T>> {
+		match self {
+			Self::AwaitingAward { .. } => None,
+			Self::Provisioning { price_per_block, .. }
+			| Self::Running { price_per_block, .. }
+			| Self::Suspended { price_per_block, .. } => Some(*price_per_block),
+		}
+	}
+}
+
+/// A standing top-up: funds that a sponsor (the subscriber or anyone else) has agreed to add to
+/// a subscription whenever its runway falls below `LowFundsWarning`, and when it is suspended.
+/// At most one per subscription. Amounts are in DINF's smallest unit (10⁻¹² DINF); blocks are
+/// relay-chain blocks.
+#[derive(
+	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
+)]
+#[scale_info(capture_docs = "always", skip_type_params(T))]
+#[codec(mel_bound())]
+pub struct StandingTopUp<T: Config> {
+	/// Who pays, from its free balance, never below the existential deposit.
+	pub sponsor: T::AccountId,
+	/// How much one draw adds (the last draw adds what is left under `cap`).
+	pub amount: BalanceOf<T>,
+	/// The fewest relay-chain blocks between two draws.
+	pub min_interval: BillingBlockOf<T>,
+	/// The most that all draws together may add.
+	pub cap: BalanceOf<T>,
+	/// What has been drawn so far.
+	pub drawn: BalanceOf<T>,
+	/// The relay-chain block of the last draw, if any.
+	pub last_drawn_at: Option<BillingBlockOf<T>>,
+	/// The storage deposit held from the sponsor, returned when the standing top-up ends.
+	pub deposit: BalanceOf<T>,
+}
+
+impl<T: Config> StandingTopUp<T> {
+	/// What the next draw adds: `amount`, or what is left under `cap`.
+	pub fn next_draw(&self) -> BalanceOf<T> {
+		self.amount.min(self.cap.saturating_sub(self.drawn))
+	}
+
+	/// The first relay-chain block at which it may be drawn again.
+	pub fn next_draw_at(&self) -> Option<BillingBlockOf<T>> {
+		self.last_drawn_at.map(|last| last.saturating_add(self.min_interval))
+	}
+}
+
+/// Why a standing top-up ended.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+#[scale_info(capture_docs = "always")]
+pub enum StandingTopUpEnd {
+	/// Its sponsor, or the subscriber, cancelled it.
+	Cancelled,
+	/// The subscriber set its own in its place.
+	Replaced,
+	/// Its draws reached its cap.
+	CapReached,
+	/// Its subscription ended.
+	SubscriptionEnded,
+}
+
+/// Why a standing top-up was not drawn when it was due.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+#[scale_info(capture_docs = "always")]
+pub enum StandingTopUpFailure {
+	/// The sponsor's free balance, less the existential deposit, does not cover the draw.
+	SponsorCannotPay,
+	/// The subscription is suspended, and the draw would not fund `MinRunway` blocks, which a
+	/// resume needs.
+	BelowMinRunway,
 }
 
 /// A live subscription. An ended one is removed, and a short record of its end is kept in

@@ -48,6 +48,19 @@ impl<T: Config> Pallet<T> {
 					Self::runway(sub.balance.saturating_sub(owed), *price_per_block),
 				)
 			}
+			SubscriptionStatus::Suspended { provider, price_per_block, suspended_at, .. } => (
+				SubscriptionPhase::Suspended,
+				*suspended_at,
+				Some(provider.clone()),
+				Some(*price_per_block),
+				None,
+				Zero::zero(),
+				None,
+			),
+		};
+		let grace_ends_at = match &sub.status {
+			SubscriptionStatus::Suspended { grace_ends_at, .. } => Some(*grace_ends_at),
+			_ => None,
 		};
 		Some(SubscriptionView {
 			expires_at: Self::expires_at(&sub),
@@ -65,6 +78,7 @@ impl<T: Config> Pallet<T> {
 			paid: sub.paid,
 			runway,
 			ended: None,
+			grace_ends_at,
 		})
 	}
 

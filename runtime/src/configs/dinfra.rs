@@ -66,6 +66,13 @@ parameter_types! {
 	pub const ProvisionTimeout: u32 = RELAY_BLOCKS_PER_HOUR / 6;
 	/// Gateways warn subscribers an hour before their funds run out.
 	pub const LowFundsWarning: u32 = RELAY_BLOCKS_PER_HOUR;
+	/// A subscription whose funds run out is suspended for at most a day (and at most as long as
+	/// it ran since it started or last resumed) before it ends: its provider keeps its state
+	/// that long, unpaid, and a top-up of `MinRunway` blocks resumes it.
+	pub const GracePeriod: u32 = 24 * RELAY_BLOCKS_PER_HOUR;
+	/// 0.02 DINF per standing top-up, held from its sponsor: it pays for the record (about 120
+	/// bytes) and comes back when the standing top-up ends.
+	pub const StandingTopUpDeposit: Balance = 20 * MILLI_DINF;
 	/// A subscription that found no eligible offering is tried again a minute later, not every
 	/// block: within `AwardTimeout` that is at most eleven tries.
 	pub const AwardRetryInterval: u32 = 10;
@@ -133,6 +140,8 @@ impl pallet_dinfra_subscription::Config for Runtime {
 	type MaxReasonLength = ConstU32<256>;
 	type MaxBlockWork = MaxBlockWork;
 	type MaxEndedRecords = MaxEndedRecords;
+	type GracePeriod = GracePeriod;
+	type StandingTopUpDeposit = StandingTopUpDeposit;
 	type WeightInfo = crate::weights::pallet_dinfra_subscription::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchmarkMarket;

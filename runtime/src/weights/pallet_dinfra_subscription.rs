@@ -454,4 +454,20 @@ impl<T: frame_system::Config> pallet_dinfra_subscription::WeightInfo for WeightI
 			.saturating_add(T::DbWeight::get().reads(14))
 			.saturating_add(T::DbWeight::get().writes(12))
 	}
+	// Placeholders until `./scripts/bench` measures them.
+	fn set_standing_top_up() -> Weight {
+		Weight::from_parts(200_000_000, 12_000)
+			.saturating_add(T::DbWeight::get().reads(11))
+			.saturating_add(T::DbWeight::get().writes(12))
+	}
+	fn cancel_standing_top_up() -> Weight {
+		Weight::from_parts(100_000_000, 6_000)
+			.saturating_add(T::DbWeight::get().reads(4))
+			.saturating_add(T::DbWeight::get().writes(3))
+	}
+	fn process_due_entry_drawn() -> Weight {
+		Weight::from_parts(200_000_000, 12_000)
+			.saturating_add(T::DbWeight::get().reads(14))
+			.saturating_add(T::DbWeight::get().writes(14))
+	}
 }

@@ -128,10 +128,13 @@ fn a_jump_of_the_clock_with_entries_due_walks_to_them() {
 		running(20, id);
 		let due_at = sub(id).due_at.expect("scheduled");
 		System::set_block_number(due_at + 50);
-		// Its low-funds warning (or expiry) lies in between: processed, not skipped, and the
-		// expiry it leads to follows in the next block.
+		// Its low-funds warning lies in between: processed, not skipped, it finds the funds
+		// gone (they ran out at 12) and suspends the subscription.
 		run_to_block(due_at + 52);
-		assert!(!Subscriptions::<Test>::contains_key(id), "the entries in between were processed");
+		assert!(
+			matches!(sub(id).status, SubscriptionStatus::Suspended { .. }),
+			"the entries in between were processed"
+		);
 	});
 }
 
@@ -195,8 +198,8 @@ fn after_a_days_stall_the_hook_catches_up_within_two_blocks() {
 		DinfraSubscription::on_initialize(stalled);
 		run_to_block(stalled + 1);
 		assert!(
-			ids.iter().all(|id| !Subscriptions::<Test>::contains_key(id)),
-			"every subscription whose funds ran out during the stall has ended"
+			ids.iter().all(|id| matches!(sub(*id).status, SubscriptionStatus::Suspended { .. })),
+			"every subscription whose funds ran out during the stall is suspended"
 		);
 		assert_eq!(DueCursor::<Test>::get(), Some(stalled + 2));
 	});
@@ -205,9 +208,9 @@ fn after_a_days_stall_the_hook_catches_up_within_two_blocks() {
 /// An expiry that fails part-way (here: the subscriber's funding hold is short of what the
 /// record says, so the refund cannot be made exactly) keeps nothing of the step, and the
 /// subscription is due again in the next block: it is never left without the entry that ends
-/// it. Once the hold is whole again, the next block ends it.
+/// it. Once the hold is whole again, the next block suspends it.
 #[test]
-fn an_expiry_that_fails_part_way_is_due_again_and_ends_later() {
+fn an_expiry_that_fails_part_way_is_due_again_and_is_suspended_later() {
 	use crate::{Due, HoldReason};
 	use polkadot_sdk::frame_support::traits::{
 		fungible::{InspectHold, Mutate, MutateHold},
@@ -242,6 +245,6 @@ fn an_expiry_that_fails_part_way_is_due_again_and_ends_later() {
 		Balances::hold(&HoldReason::Funding.into(), &1, held_funding).unwrap();
 		System::set_block_number(expires_at + 1);
 		DinfraSubscription::on_initialize(expires_at + 1);
-		assert!(!Subscriptions::<Test>::contains_key(id));
+		assert!(matches!(sub(id).status, SubscriptionStatus::Suspended { .. }));
 	});
 }

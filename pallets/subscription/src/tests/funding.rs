@@ -67,7 +67,8 @@ fn funds_for_an_exact_number_of_blocks_are_spent_to_the_last_unit() {
 		assert_eq!(sub(exact).due_at, Some(12 - LOW_FUNDS_WARNING));
 		run_to_block(11);
 		assert!(is_running(exact) && is_running(dust));
-		run_to_block(12);
+		// Suspended at 12, ended when the grace is over; nothing is billed in between.
+		run_to_block(12 + GRACE_PERIOD);
 		assert!(
 			Subscriptions::<Test>::get(exact).is_none()
 				&& Subscriptions::<Test>::get(dust).is_none()

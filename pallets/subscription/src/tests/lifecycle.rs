@@ -65,7 +65,22 @@ fn lifecycle_with_an_offering_runs_until_the_funds_run_out() {
 
 		run_to_block(21);
 		assert!(is_running(id));
+		// The funds run out: suspended for the grace it earned (20 blocks run, at most 8).
 		run_to_block(22);
+		assert_eq!(
+			last_event(),
+			Event::Suspended {
+				id,
+				subscriber: 1,
+				provider: 20,
+				balance: 5,
+				resume_at_balance: 10 * MIN_RUNWAY as Balance,
+				grace_ends_at: 22 + GRACE_PERIOD,
+			}
+		);
+		run_to_block(21 + GRACE_PERIOD);
+		assert!(Subscriptions::<Test>::get(id).is_some());
+		run_to_block(22 + GRACE_PERIOD);
 		assert!(Subscriptions::<Test>::get(id).is_none());
 		assert_eq!(
 			last_event(),
@@ -220,7 +235,14 @@ fn a_top_up_in_mid_life_moves_the_expiry() {
 		// 80 was settled for blocks 2..10; 120 + 100 pays for 22 more blocks.
 		assert_eq!(
 			last_event(),
-			Event::ToppedUp { id, by: 1, amount: 100, balance: 220, expires_at: Some(32) }
+			Event::ToppedUp {
+				id,
+				by: 1,
+				amount: 100,
+				balance: 220,
+				expires_at: Some(32),
+				automatic: false
+			}
 		);
 		assert_eq!(sub(id).due_at, Some(32 - LOW_FUNDS_WARNING));
 
@@ -229,11 +251,20 @@ fn a_top_up_in_mid_life_moves_the_expiry() {
 		assert_eq!(free(3), ENDOWMENT - 50);
 		assert_eq!(
 			last_event(),
-			Event::ToppedUp { id, by: 3, amount: 50, balance: 270, expires_at: Some(37) }
+			Event::ToppedUp {
+				id,
+				by: 3,
+				amount: 50,
+				balance: 270,
+				expires_at: Some(37),
+				automatic: false
+			}
 		);
 		run_to_block(36);
 		assert!(is_running(id));
 		run_to_block(37);
+		assert!(matches!(last_event(), Event::Suspended { grace_ends_at: 45, .. }));
+		run_to_block(37 + GRACE_PERIOD);
 		assert!(Subscriptions::<Test>::get(id).is_none());
 		assert!(matches!(last_event(), Event::Terminated { refunded: 0, paid: 350, .. }));
 		assert_eq!((free(1), held(1)), (ENDOWMENT - 300, 0));
@@ -258,7 +289,7 @@ fn a_claim_in_mid_life_pays_the_provider_what_it_earned() {
 		// The expiry did not move.
 		run_to_block(21);
 		assert!(is_running(id));
-		run_to_block(22);
+		run_to_block(22 + GRACE_PERIOD);
 		assert!(matches!(last_event(), Event::Terminated { refunded: 0, paid: 200, .. }));
 	});
 }
@@ -358,7 +389,7 @@ fn a_new_endpoint_can_be_announced_while_running_without_touching_billing() {
 		));
 		assert!(matches!(sub(id).status, SubscriptionStatus::Running { settled_at: 2, .. }));
 		assert_eq!(sub(id).due_at, Some(22 - LOW_FUNDS_WARNING));
-		run_to_block(22);
+		run_to_block(22 + GRACE_PERIOD);
 		assert!(matches!(last_event(), Event::Terminated { paid: 200, .. }));
 	});
 }

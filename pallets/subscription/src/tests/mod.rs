@@ -2,6 +2,7 @@
 //! calls, the carry-over of per-block work, and a randomized run of many calls.
 
 mod accountability;
+mod continuity;
 mod ended;
 mod errors;
 mod expiry;

@@ -1,5 +1,7 @@
 //! A randomized run: thousands of calls by many subscribers and providers over several types,
-//! in random order: subscriptions, reports (running, failed, declined), cancellations, capacity
+//! in random order: subscriptions, top-ups (some that resume a suspended subscription), standing
+//! top-ups set, changed and cancelled by subscribers and strangers, reports (running, failed,
+//! declined), cancellations, capacity
 //! and collateral changes, providers registering and unregistering, slashes, jumps of the relay
 //! clock and a reduced `MaxBlockWork`. After every step, both pallets' invariants hold (every
 //! hold equals what the records say) and the total issuance equals all free plus held funds.
@@ -85,7 +87,23 @@ fn run(seed: u64, steps: u32) {
 					)
 				}
 				3 => random_live(&mut rng).map_or(Ok(()), |(id, _)| {
-					DinfraSubscription::top_up(RuntimeOrigin::signed(who), id, 1 + rng.below(100))
+					// Small ones, and ones large enough to resume a suspended subscription.
+					let most = if rng.below(2) == 0 { 100 } else { 400 };
+					DinfraSubscription::top_up(RuntimeOrigin::signed(who), id, 1 + rng.below(most))
+				}),
+				11 if rng.below(2) == 0 => random_live(&mut rng).map_or(Ok(()), |(id, _)| {
+					// Standing top-ups by subscribers and strangers alike, changed and cancelled.
+					if rng.below(4) == 0 {
+						DinfraSubscription::cancel_standing_top_up(RuntimeOrigin::signed(who), id)
+					} else {
+						DinfraSubscription::set_standing_top_up(
+							RuntimeOrigin::signed(who),
+							id,
+							1 + rng.below(200),
+							rng.below(10),
+							1 + rng.below(800),
+						)
+					}
 				}),
 				4 => random_live(&mut rng).map_or(Ok(()), |(id, s)| {
 					DinfraSubscription::terminate(RuntimeOrigin::signed(s.subscriber), id)
