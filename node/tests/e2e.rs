@@ -257,18 +257,37 @@ async fn a_subscription_from_subscribe_to_out_of_funds() {
 	assert_eq!((view.balance, view.owed_now), (topped_event.balance, 0));
 	assert_eq!(view.expires_at, Some(expires_at));
 
-	// The funds run out at exactly `expires_at`, and the chain ends it. The hook runs before the
-	// block's relay-chain data is set, so its clock is the parent block's relay block number.
-	let (ended_at, ended) = find_event::<dinfra::dinfra_subscription::events::Terminated>(
+	// The funds run out at exactly `expires_at`: the chain suspends it, with a grace as long as
+	// it ran (at most a day). The hook runs before the block's relay-chain data is set, so its
+	// clock is the parent block's relay block number.
+	let (suspended_at, suspended) = find_event::<dinfra::dinfra_subscription::events::Suspended>(
 		&api,
 		topped.block_number(),
 		u64::from(min_runway) + 200,
 		|e| e.id == id,
 	)
 	.await;
+	let parent = block(&api, suspended_at.block_number() - 1).await;
+	assert_eq!(relay_block(&parent).await, expires_at, "suspended when its funds run out");
+	let ran = expires_at - billing_start;
+	assert_eq!(suspended.grace_ends_at, expires_at + ran, "a grace as long as the run");
+	assert_eq!((suspended.balance, suspended.resume_at_balance), (0, funding));
+	let view = live_view(&suspended_at, id).await;
+	assert!(matches!(view.phase, SubscriptionPhase::Suspended), "{:?}", view.phase);
+	assert_eq!(view.grace_ends_at, Some(suspended.grace_ends_at));
+	assert_eq!((view.balance, view.owed_now, view.runway), (0, 0, None), "nothing is billed");
+
+	// No top-up comes: when the grace is over, the chain ends it.
+	let (ended_at, ended) = find_event::<dinfra::dinfra_subscription::events::Terminated>(
+		&api,
+		suspended_at.block_number(),
+		u64::from(ran) + 200,
+		|e| e.id == id,
+	)
+	.await;
 	assert!(matches!(ended.reason, TerminationReason::OutOfFunds), "{:?}", ended.reason);
 	let parent = block(&api, ended_at.block_number() - 1).await;
-	assert_eq!(relay_block(&parent).await, expires_at, "it ends when its funds run out");
+	assert_eq!(relay_block(&parent).await, suspended.grace_ends_at, "it ends with its grace");
 	assert_eq!(ended.refunded, 0, "nothing is left: the funds bought whole blocks");
 	assert_eq!(ended.deposit_returned, deposit, "the deposit comes back whole, and says so");
 	assert_eq!(ended.paid, funding + top_up, "the provider was paid everything, over its life");

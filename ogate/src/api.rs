@@ -329,8 +329,9 @@ async fn ack(
 /// A subscription as the chain shows it now.
 #[derive(Serialize, Deserialize, ToSchema)]
 pub struct ChainState {
-	/// `awaiting_award`, `provisioning`, `running`, or `ended` (the chain's record of a recent
-	/// end; `ended_reason` says why).
+	/// `awaiting_award`, `provisioning`, `running`, `suspended` (its funds ran out: nothing is
+	/// billed, its state is kept until `grace_ends_at`, and a top-up resumes it), or `ended` (the
+	/// chain's record of a recent end; `ended_reason` says why).
 	pub phase: String,
 	/// Why it ended, when `phase` is `ended`: `by_subscriber`, `by_provider`, `out_of_funds`,
 	/// `no_offering` or `provisioning_failed`.
@@ -345,6 +346,8 @@ pub struct ChainState {
 	pub runway: Option<u32>,
 	/// The billing-clock block at which the funds run out, when billed.
 	pub expires_at: Option<u32>,
+	/// The billing-clock block at which a suspended subscription ends unless topped up.
+	pub grace_ends_at: Option<u32>,
 }
 
 impl From<View> for ChainState {
@@ -356,6 +359,7 @@ impl From<View> for ChainState {
 				P::AwaitingAward => "awaiting_award",
 				P::Provisioning => "provisioning",
 				P::Running => "running",
+				P::Suspended => "suspended",
 				P::Ended => "ended",
 			}
 			.into(),
@@ -364,6 +368,7 @@ impl From<View> for ChainState {
 			owed_now: view.owed_now.to_string(),
 			runway: view.runway,
 			expires_at: view.expires_at,
+			grace_ends_at: view.grace_ends_at,
 		}
 	}
 }

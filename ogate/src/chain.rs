@@ -441,7 +441,9 @@ fn proxied_outcomes(
 /// The local record of a deployment the chain shows this provider holding, for one the store
 /// does not know (after a fresh start from a later block, say).
 pub fn deployment_from_view(subscription: u64, view: &View, at: u32) -> Deployment {
-	let running = matches!(view.phase, SubscriptionPhase::Running);
+	// A suspended deployment exists on this provider's machines (its state is kept through the
+	// grace): it is never provisioned a second time.
+	let running = matches!(view.phase, SubscriptionPhase::Running | SubscriptionPhase::Suspended);
 	Deployment {
 		subscription,
 		deployment_type: view.deployment_type,

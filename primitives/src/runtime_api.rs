@@ -88,7 +88,7 @@ pub struct SubscriptionView<AccountId, Balance, BlockNumber> {
 	/// The price per relay-chain block agreed at the award, in DINF's smallest unit (10⁻¹²
 	/// DINF).
 	pub price_per_block: Option<Balance>,
-	/// Where it is reached, once running.
+	/// Where it is reached, once running (while suspended: where it was reached).
 	pub endpoint: Option<Vec<u8>>,
 	/// The funds held for it, before what is owed now, in DINF's smallest unit (10⁻¹² DINF);
 	/// zero once ended.

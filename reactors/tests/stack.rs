@@ -107,11 +107,12 @@ async fn a_subscription_comes_up_as_a_local_process_and_is_gone_when_its_funds_r
 		(Some(endpoint.as_str()), &json!("running"))
 	);
 
-	// The funds run out; the chain ends it and pays Bob everything.
+	// The funds run out; the chain suspends it, and ends it when the grace it earned (as long
+	// as it ran) is over, having paid Bob everything.
 	let (_, ended) = find_event::<dinfra::dinfra_subscription::events::Terminated>(
 		&net.api,
 		running_at.block_number(),
-		u64::from(min_runway) + 200,
+		2 * u64::from(min_runway) + 300,
 		|e| e.id == id,
 	)
 	.await;

@@ -10,7 +10,7 @@
 //!    made, and ending it pays the provider exactly that and refunds the rest.
 
 use dinfra::{
-	dinfra_subscription::events::Terminated,
+	dinfra_subscription::events::{Suspended, Terminated},
 	runtime_types::dinfra_primitives::subscription::TerminationReason,
 };
 use dinfra_zombienet::{
@@ -66,19 +66,34 @@ async fn a_subscription_lives_on_a_parachain_and_is_billed_by_relay_blocks() {
 		assert_eq!(view.balance, funding);
 	}
 
-	// The funds run out, and the first block whose clock reaches `expires_at` ends it.
+	// The funds run out, and the first block whose clock reaches `expires_at` suspends it, with
+	// a grace as long as it ran.
 	let from = para.number(sub.reported_in).await;
-	let (ended_in, ended) =
-		para.finalized_event::<Terminated>(from, 4 * SHORT_RUNWAY, |e| e.id == sub.id).await;
-	assert!(matches!(ended.reason, TerminationReason::OutOfFunds), "{:?}", ended.reason);
-	let ended_number = para.number(ended_in).await;
+	let (suspended_in, suspended) =
+		para.finalized_event::<Suspended>(from, 4 * SHORT_RUNWAY, |e| e.id == sub.id).await;
+	let suspended_number = para.number(suspended_in).await;
 	let clock = |n: u32| {
 		let para = para.clone();
 		async move { para.relay_block(para.finalized_block(n).await).await }
 	};
 	// The hook runs before the block's relay-chain data is set: its clock is the parent's.
-	assert!(clock(ended_number - 1).await >= expires_at, "it does not end before its time");
-	assert!(clock(ended_number - 2).await < expires_at, "it ends at the first block it can");
+	let suspended_clock = clock(suspended_number - 1).await;
+	assert!(suspended_clock >= expires_at, "it is not suspended before its time");
+	assert!(
+		clock(suspended_number - 2).await < expires_at,
+		"it is suspended at the first block it can"
+	);
+	let ran = expires_at.min(suspended_clock) - sub.billing_start;
+	assert_eq!(suspended.grace_ends_at, suspended_clock + ran, "a grace as long as the run");
+
+	// No top-up comes: the first block whose clock reaches the grace's end ends it.
+	let (ended_in, ended) = para
+		.finalized_event::<Terminated>(suspended_number, 4 * SHORT_RUNWAY, |e| e.id == sub.id)
+		.await;
+	assert!(matches!(ended.reason, TerminationReason::OutOfFunds), "{:?}", ended.reason);
+	let ended_number = para.number(ended_in).await;
+	assert!(clock(ended_number - 1).await >= suspended.grace_ends_at, "not before the grace ends");
+	assert!(clock(ended_number - 2).await < suspended.grace_ends_at, "at the first block it can");
 	assert_eq!((ended.paid, ended.refunded), (funding, 0), "the funds bought whole blocks");
 	assert_eq!(
 		para.balances(ended_in, &provider).await.0,

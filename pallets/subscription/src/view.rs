@@ -48,12 +48,14 @@ impl<T: Config> Pallet<T> {
 					Self::runway(sub.balance.saturating_sub(owed), *price_per_block),
 				)
 			}
-			SubscriptionStatus::Suspended { provider, price_per_block, suspended_at, .. } => (
+			SubscriptionStatus::Suspended {
+				provider, price_per_block, endpoint, suspended_at, ..
+			} => (
 				SubscriptionPhase::Suspended,
 				*suspended_at,
 				Some(provider.clone()),
 				Some(*price_per_block),
-				None,
+				Some(endpoint.to_vec()),
 				Zero::zero(),
 				None,
 			),
