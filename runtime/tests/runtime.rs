@@ -429,10 +429,18 @@ fn a_whole_subscription_lifecycle_as_signed_transactions() {
 			}),
 		);
 
-		// The funds run out `runway` relay blocks after the report.
+		// The funds run out `runway` relay blocks after the report; no top-up comes.
 		relay_block(101 + runway - 1);
 		assert!(DinfraSubscription::subscription_view(0).is_some());
 		relay_block(101 + runway);
+		// Suspended, not ended: a grace as long as it ran (`runway` blocks, under a day).
+		assert!(subscription_events().iter().any(|e| matches!(
+			e,
+			Event::Suspended { grace_ends_at, .. } if *grace_ends_at == 101 + 2 * runway
+		)));
+		relay_block(101 + 2 * runway - 1);
+		assert!(DinfraSubscription::subscription_view(0).is_some_and(|v| v.ended.is_none()));
+		relay_block(101 + 2 * runway);
 		assert!(subscription_events().iter().any(|e| matches!(
 			e,
 			Event::Terminated { reason: TerminationReason::OutOfFunds, refunded: 0, paid, .. } if *paid == funding

@@ -200,17 +200,19 @@ impl<T: Config> SubscriptionStatus<T> {
 pub struct StandingTopUp<T: Config> {
 	/// Who pays, from its free balance, never below the existential deposit.
 	pub sponsor: T::AccountId,
-	/// How much one draw adds (the last draw adds what is left under `cap`).
+	/// How much one draw adds (the last draw adds what is left under `cap`), in DINF's smallest
+	/// unit (10⁻¹² DINF).
 	pub amount: BalanceOf<T>,
 	/// The fewest relay-chain blocks between two draws.
 	pub min_interval: BillingBlockOf<T>,
-	/// The most that all draws together may add.
+	/// The most that all draws together may add, in DINF's smallest unit (10⁻¹² DINF).
 	pub cap: BalanceOf<T>,
-	/// What has been drawn so far.
+	/// What has been drawn so far, in DINF's smallest unit (10⁻¹² DINF).
 	pub drawn: BalanceOf<T>,
 	/// The relay-chain block of the last draw, if any.
 	pub last_drawn_at: Option<BillingBlockOf<T>>,
-	/// The storage deposit held from the sponsor, returned when the standing top-up ends.
+	/// The storage deposit held from the sponsor, returned when the standing top-up ends, in
+	/// DINF's smallest unit (10⁻¹² DINF).
 	pub deposit: BalanceOf<T>,
 }
 

@@ -49,7 +49,11 @@ impl<T: Config> Pallet<T> {
 				)
 			}
 			SubscriptionStatus::Suspended {
-				provider, price_per_block, endpoint, suspended_at, ..
+				provider,
+				price_per_block,
+				endpoint,
+				suspended_at,
+				..
 			} => (
 				SubscriptionPhase::Suspended,
 				*suspended_at,
