@@ -44,16 +44,16 @@ impl<T: frame_system::Config> pallet_dinfra_provider::WeightInfo for WeightInfo<
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraProvider::DeploymentTypes` (r:0 w:1)
 	/// Proof: `DinfraProvider::DeploymentTypes` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	fn register_deployment_type() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `308`
-		//  Estimated: `3658`
-		// Minimum execution time: 83_567_000 picoseconds.
-		Weight::from_parts(87_153_000, 0)
-			.saturating_add(Weight::from_parts(0, 3658))
+		//  Estimated: `3676`
+		// Minimum execution time: 83_848_000 picoseconds.
+		Weight::from_parts(87_564_000, 0)
+			.saturating_add(Weight::from_parts(0, 3676))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(5))
 	}
@@ -62,7 +62,7 @@ impl<T: frame_system::Config> pallet_dinfra_provider::WeightInfo for WeightInfo<
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraProvider::OfferingsByType` (r:1 w:0)
 	/// Proof: `DinfraProvider::OfferingsByType` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraProvider::DeploymentTypeIds` (r:0 w:1)
@@ -71,8 +71,8 @@ impl<T: frame_system::Config> pallet_dinfra_provider::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `3058`
 		//  Estimated: `5527`
-		// Minimum execution time: 87_614_000 picoseconds.
-		Weight::from_parts(96_601_000, 0)
+		// Minimum execution time: 90_209_000 picoseconds.
+		Weight::from_parts(113_964_000, 0)
 			.saturating_add(Weight::from_parts(0, 5527))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -82,15 +82,15 @@ impl<T: frame_system::Config> pallet_dinfra_provider::WeightInfo for WeightInfo<
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraProvider::TrackRecords` (r:0 w:1)
 	/// Proof: `DinfraProvider::TrackRecords` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	fn register_provider() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `308`
 		//  Estimated: `4051`
-		// Minimum execution time: 78_627_000 picoseconds.
-		Weight::from_parts(81_633_000, 0)
+		// Minimum execution time: 78_217_000 picoseconds.
+		Weight::from_parts(81_483_000, 0)
 			.saturating_add(Weight::from_parts(0, 4051))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -101,8 +101,8 @@ impl<T: frame_system::Config> pallet_dinfra_provider::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `746`
 		//  Estimated: `4051`
-		// Minimum execution time: 20_528_000 picoseconds.
-		Weight::from_parts(22_052_000, 0)
+		// Minimum execution time: 20_539_000 picoseconds.
+		Weight::from_parts(22_021_000, 0)
 			.saturating_add(Weight::from_parts(0, 4051))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -114,7 +114,7 @@ impl<T: frame_system::Config> pallet_dinfra_provider::WeightInfo for WeightInfo<
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraProvider::OfferingsByType` (r:32 w:32)
 	/// Proof: `DinfraProvider::OfferingsByType` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraProvider::TrackRecords` (r:0 w:1)
@@ -124,11 +124,11 @@ impl<T: frame_system::Config> pallet_dinfra_provider::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `5367 + o * (118 ±0)`
 		//  Estimated: `4051 + o * (4537 ±0)`
-		// Minimum execution time: 101_570_000 picoseconds.
-		Weight::from_parts(120_654_820, 0)
+		// Minimum execution time: 99_607_000 picoseconds.
+		Weight::from_parts(129_794_819, 0)
 			.saturating_add(Weight::from_parts(0, 4051))
-			// Standard Error: 370_799
-			.saturating_add(Weight::from_parts(99_676_201, 0).saturating_mul(o.into()))
+			// Standard Error: 372_768
+			.saturating_add(Weight::from_parts(101_370_234, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(o.into())))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -142,7 +142,7 @@ impl<T: frame_system::Config> pallet_dinfra_provider::WeightInfo for WeightInfo<
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraProvider::OfferingsByType` (r:32 w:32)
 	/// Proof: `DinfraProvider::OfferingsByType` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraProvider::DeploymentTypes` (r:32 w:32)
@@ -154,11 +154,11 @@ impl<T: frame_system::Config> pallet_dinfra_provider::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `1539 + o * (294 ±0)`
 		//  Estimated: `4051 + o * (4537 ±0)`
-		// Minimum execution time: 80_380_000 picoseconds.
-		Weight::from_parts(83_860_826, 0)
+		// Minimum execution time: 80_381_000 picoseconds.
+		Weight::from_parts(80_885_981, 0)
 			.saturating_add(Weight::from_parts(0, 4051))
-			// Standard Error: 69_067
-			.saturating_add(Weight::from_parts(102_573_735, 0).saturating_mul(o.into()))
+			// Standard Error: 88_591
+			.saturating_add(Weight::from_parts(103_547_270, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(o.into())))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -176,13 +176,13 @@ impl<T: frame_system::Config> pallet_dinfra_provider::WeightInfo for WeightInfo<
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
 	fn create_offering() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `5090`
 		//  Estimated: `5527`
-		// Minimum execution time: 190_386_000 picoseconds.
-		Weight::from_parts(219_401_000, 0)
+		// Minimum execution time: 178_334_000 picoseconds.
+		Weight::from_parts(204_584_000, 0)
 			.saturating_add(Weight::from_parts(0, 5527))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -192,12 +192,12 @@ impl<T: frame_system::Config> pallet_dinfra_provider::WeightInfo for WeightInfo<
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
 	fn update_offering() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `906`
 		//  Estimated: `3840`
-		// Minimum execution time: 81_433_000 picoseconds.
+		// Minimum execution time: 81_333_000 picoseconds.
 		Weight::from_parts(84_689_000, 0)
 			.saturating_add(Weight::from_parts(0, 3840))
 			.saturating_add(T::DbWeight::get().reads(3))
@@ -209,8 +209,8 @@ impl<T: frame_system::Config> pallet_dinfra_provider::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `568`
 		//  Estimated: `3840`
-		// Minimum execution time: 21_801_000 picoseconds.
-		Weight::from_parts(23_464_000, 0)
+		// Minimum execution time: 21_560_000 picoseconds.
+		Weight::from_parts(23_544_000, 0)
 			.saturating_add(Weight::from_parts(0, 3840))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -221,8 +221,8 @@ impl<T: frame_system::Config> pallet_dinfra_provider::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `568`
 		//  Estimated: `3840`
-		// Minimum execution time: 21_540_000 picoseconds.
-		Weight::from_parts(23_384_000, 0)
+		// Minimum execution time: 21_600_000 picoseconds.
+		Weight::from_parts(23_464_000, 0)
 			.saturating_add(Weight::from_parts(0, 3840))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -232,7 +232,7 @@ impl<T: frame_system::Config> pallet_dinfra_provider::WeightInfo for WeightInfo<
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraProvider::Providers` (r:1 w:1)
 	/// Proof: `DinfraProvider::Providers` (`max_values`: None, `max_size`: Some(586), added: 3061, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraProvider::OfferingsByType` (r:1 w:1)
@@ -241,8 +241,8 @@ impl<T: frame_system::Config> pallet_dinfra_provider::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `5235`
 		//  Estimated: `5527`
-		// Minimum execution time: 162_494_000 picoseconds.
-		Weight::from_parts(184_566_000, 0)
+		// Minimum execution time: 163_426_000 picoseconds.
+		Weight::from_parts(196_939_000, 0)
 			.saturating_add(Weight::from_parts(0, 5527))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -262,11 +262,11 @@ impl<T: frame_system::Config> pallet_dinfra_provider::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `1563 + n * (220 ±0)`
 		//  Estimated: `5527 + n * (2850 ±0)`
-		// Minimum execution time: 42_400_000 picoseconds.
-		Weight::from_parts(30_820_006, 0)
+		// Minimum execution time: 42_169_000 picoseconds.
+		Weight::from_parts(52_246_562, 0)
 			.saturating_add(Weight::from_parts(0, 5527))
-			// Standard Error: 19_912
-			.saturating_add(Weight::from_parts(11_112_022, 0).saturating_mul(n.into()))
+			// Standard Error: 72_161
+			.saturating_add(Weight::from_parts(11_456_149, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -280,8 +280,8 @@ impl<T: frame_system::Config> pallet_dinfra_provider::WeightInfo for WeightInfo<
 		// Proof Size summary in bytes:
 		//  Measured:  `1183`
 		//  Estimated: `4051`
-		// Minimum execution time: 17_763_000 picoseconds.
-		Weight::from_parts(19_046_000, 0)
+		// Minimum execution time: 17_703_000 picoseconds.
+		Weight::from_parts(19_557_000, 0)
 			.saturating_add(Weight::from_parts(0, 4051))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -291,15 +291,15 @@ impl<T: frame_system::Config> pallet_dinfra_provider::WeightInfo for WeightInfo<
 	/// Storage: `DinfraProvider::Offerings` (r:1 w:1)
 	/// Proof: `DinfraProvider::Offerings` (`max_values`: None, `max_size`: Some(375), added: 2850, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn record_outcome() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1100`
 		//  Estimated: `6196`
-		// Minimum execution time: 84_989_000 picoseconds.
-		Weight::from_parts(88_085_000, 0)
+		// Minimum execution time: 85_209_000 picoseconds.
+		Weight::from_parts(92_172_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(5))

@@ -44,29 +44,31 @@ impl<T: frame_system::Config> pallet_dinfra_subscription::WeightInfo for WeightI
 	/// Storage: `DinfraSubscription::TypeQueues` (r:1 w:1)
 	/// Proof: `DinfraSubscription::TypeQueues` (`max_values`: None, `max_size`: Some(33), added: 2508, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraSubscription::Turns` (r:0 w:1)
 	/// Proof: `DinfraSubscription::Turns` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraSubscription::Subscriptions` (r:0 w:1)
-	/// Proof: `DinfraSubscription::Subscriptions` (`max_values`: None, `max_size`: Some(894), added: 3369, mode: `MaxEncodedLen`)
+	/// Proof: `DinfraSubscription::Subscriptions` (`max_values`: None, `max_size`: Some(897), added: 3372, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraSubscription::AwardQueue` (r:0 w:1)
 	/// Proof: `DinfraSubscription::AwardQueue` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	fn subscribe() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `517`
 		//  Estimated: `3694`
-		// Minimum execution time: 141_856_000 picoseconds.
-		Weight::from_parts(148_328_000, 0)
+		// Minimum execution time: 143_860_000 picoseconds.
+		Weight::from_parts(158_597_000, 0)
 			.saturating_add(Weight::from_parts(0, 3694))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	/// Storage: `DinfraSubscription::Subscriptions` (r:1 w:1)
-	/// Proof: `DinfraSubscription::Subscriptions` (`max_values`: None, `max_size`: Some(894), added: 3369, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
+	/// Proof: `DinfraSubscription::Subscriptions` (`max_values`: None, `max_size`: Some(897), added: 3372, mode: `MaxEncodedLen`)
+	/// Storage: `DinfraSubscription::MinRunway` (r:1 w:0)
+	/// Proof: `DinfraSubscription::MinRunway` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraSubscription::Due` (r:1 w:2)
 	/// Proof: `DinfraSubscription::Due` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraSubscription::DueCount` (r:2 w:2)
@@ -75,19 +77,61 @@ impl<T: frame_system::Config> pallet_dinfra_subscription::WeightInfo for WeightI
 	/// Proof: `DinfraSubscription::DueSpans` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn top_up() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1270`
-		//  Estimated: `6196`
-		// Minimum execution time: 151_945_000 picoseconds.
-		Weight::from_parts(158_348_000, 0)
-			.saturating_add(Weight::from_parts(0, 6196))
+		//  Measured:  `1151`
+		//  Estimated: `6028`
+		// Minimum execution time: 109_876_000 picoseconds.
+		Weight::from_parts(118_973_000, 0)
+			.saturating_add(Weight::from_parts(0, 6028))
 			.saturating_add(T::DbWeight::get().reads(9))
-			.saturating_add(T::DbWeight::get().writes(10))
+			.saturating_add(T::DbWeight::get().writes(9))
 	}
 	/// Storage: `DinfraSubscription::Subscriptions` (r:1 w:1)
-	/// Proof: `DinfraSubscription::Subscriptions` (`max_values`: None, `max_size`: Some(894), added: 3369, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `DinfraSubscription::Subscriptions` (`max_values`: None, `max_size`: Some(897), added: 3372, mode: `MaxEncodedLen`)
+	/// Storage: `DinfraSubscription::StandingTopUps` (r:1 w:1)
+	/// Proof: `DinfraSubscription::StandingTopUps` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:2 w:2)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
+	/// Storage: `DinfraSubscription::Due` (r:1 w:2)
+	/// Proof: `DinfraSubscription::Due` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `DinfraSubscription::DueCount` (r:2 w:2)
+	/// Proof: `DinfraSubscription::DueCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
+	/// Storage: `DinfraSubscription::DueSpans` (r:1 w:1)
+	/// Proof: `DinfraSubscription::DueSpans` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	fn set_standing_top_up() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1505`
+		//  Estimated: `6362`
+		// Minimum execution time: 164_829_000 picoseconds.
+		Weight::from_parts(174_838_000, 0)
+			.saturating_add(Weight::from_parts(0, 6362))
+			.saturating_add(T::DbWeight::get().reads(10))
+			.saturating_add(T::DbWeight::get().writes(11))
+	}
+	/// Storage: `DinfraSubscription::StandingTopUps` (r:1 w:1)
+	/// Proof: `DinfraSubscription::StandingTopUps` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `DinfraSubscription::Subscriptions` (r:1 w:0)
+	/// Proof: `DinfraSubscription::Subscriptions` (`max_values`: None, `max_size`: Some(897), added: 3372, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
+	fn cancel_standing_top_up() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1309`
+		//  Estimated: `4362`
+		// Minimum execution time: 78_217_000 picoseconds.
+		Weight::from_parts(87_533_000, 0)
+			.saturating_add(Weight::from_parts(0, 4362))
+			.saturating_add(T::DbWeight::get().reads(4))
+			.saturating_add(T::DbWeight::get().writes(3))
+	}
+	/// Storage: `DinfraSubscription::Subscriptions` (r:1 w:1)
+	/// Proof: `DinfraSubscription::Subscriptions` (`max_values`: None, `max_size`: Some(897), added: 3372, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:2 w:2)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraProvider::Offerings` (r:1 w:1)
 	/// Proof: `DinfraProvider::Offerings` (`max_values`: None, `max_size`: Some(375), added: 2850, mode: `MaxEncodedLen`)
@@ -99,6 +143,8 @@ impl<T: frame_system::Config> pallet_dinfra_subscription::WeightInfo for WeightI
 	/// Proof: `DinfraSubscription::DueCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraSubscription::DueSpans` (r:1 w:1)
 	/// Proof: `DinfraSubscription::DueSpans` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `DinfraSubscription::StandingTopUps` (r:1 w:1)
+	/// Proof: `DinfraSubscription::StandingTopUps` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraSubscription::EndedCursor` (r:1 w:1)
 	/// Proof: `DinfraSubscription::EndedCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraSubscription::EndedOrder` (r:1 w:1)
@@ -109,16 +155,16 @@ impl<T: frame_system::Config> pallet_dinfra_subscription::WeightInfo for WeightI
 	/// Proof: `DinfraSubscription::ProviderSubscriptions` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn terminate() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1832`
-		//  Estimated: `6196`
-		// Minimum execution time: 211_877_000 picoseconds.
-		Weight::from_parts(220_123_000, 0)
-			.saturating_add(Weight::from_parts(0, 6196))
-			.saturating_add(T::DbWeight::get().reads(11))
-			.saturating_add(T::DbWeight::get().writes(14))
+		//  Measured:  `2186`
+		//  Estimated: `8799`
+		// Minimum execution time: 267_602_000 picoseconds.
+		Weight::from_parts(303_299_000, 0)
+			.saturating_add(Weight::from_parts(0, 8799))
+			.saturating_add(T::DbWeight::get().reads(14))
+			.saturating_add(T::DbWeight::get().writes(17))
 	}
 	/// Storage: `DinfraSubscription::Subscriptions` (r:1 w:1)
-	/// Proof: `DinfraSubscription::Subscriptions` (`max_values`: None, `max_size`: Some(894), added: 3369, mode: `MaxEncodedLen`)
+	/// Proof: `DinfraSubscription::Subscriptions` (`max_values`: None, `max_size`: Some(897), added: 3372, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraProvider::TrackRecords` (r:1 w:1)
 	/// Proof: `DinfraProvider::TrackRecords` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraSubscription::Due` (r:1 w:2)
@@ -131,20 +177,20 @@ impl<T: frame_system::Config> pallet_dinfra_subscription::WeightInfo for WeightI
 		// Proof Size summary in bytes:
 		//  Measured:  `923`
 		//  Estimated: `6028`
-		// Minimum execution time: 62_386_000 picoseconds.
-		Weight::from_parts(65_643_000, 0)
+		// Minimum execution time: 63_520_000 picoseconds.
+		Weight::from_parts(69_630_000, 0)
 			.saturating_add(Weight::from_parts(0, 6028))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(8))
 	}
 	/// Storage: `DinfraSubscription::Subscriptions` (r:1 w:1)
-	/// Proof: `DinfraSubscription::Subscriptions` (`max_values`: None, `max_size`: Some(894), added: 3369, mode: `MaxEncodedLen`)
+	/// Proof: `DinfraSubscription::Subscriptions` (`max_values`: None, `max_size`: Some(897), added: 3372, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraProvider::TrackRecords` (r:1 w:1)
 	/// Proof: `DinfraProvider::TrackRecords` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraProvider::Offerings` (r:1 w:1)
 	/// Proof: `DinfraProvider::Offerings` (`max_values`: None, `max_size`: Some(375), added: 2850, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraProvider::Providers` (r:1 w:1)
@@ -169,21 +215,21 @@ impl<T: frame_system::Config> pallet_dinfra_subscription::WeightInfo for WeightI
 		// Proof Size summary in bytes:
 		//  Measured:  `1701`
 		//  Estimated: `6196`
-		// Minimum execution time: 153_679_000 picoseconds.
-		Weight::from_parts(160_601_000, 0)
+		// Minimum execution time: 154_630_000 picoseconds.
+		Weight::from_parts(170_009_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(12))
 			.saturating_add(T::DbWeight::get().writes(15))
 	}
 	/// Storage: `DinfraSubscription::Subscriptions` (r:1 w:1)
-	/// Proof: `DinfraSubscription::Subscriptions` (`max_values`: None, `max_size`: Some(894), added: 3369, mode: `MaxEncodedLen`)
+	/// Proof: `DinfraSubscription::Subscriptions` (`max_values`: None, `max_size`: Some(897), added: 3372, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraProvider::TrackRecords` (r:1 w:1)
 	/// Proof: `DinfraProvider::TrackRecords` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraProvider::Offerings` (r:1 w:1)
 	/// Proof: `DinfraProvider::Offerings` (`max_values`: None, `max_size`: Some(375), added: 2850, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:2 w:2)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
+	/// Storage: `Balances::Holds` (r:3 w:3)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraProvider::Providers` (r:1 w:1)
 	/// Proof: `DinfraProvider::Providers` (`max_values`: None, `max_size`: Some(586), added: 3061, mode: `MaxEncodedLen`)
@@ -193,6 +239,8 @@ impl<T: frame_system::Config> pallet_dinfra_subscription::WeightInfo for WeightI
 	/// Proof: `DinfraSubscription::DueCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraSubscription::DueSpans` (r:1 w:1)
 	/// Proof: `DinfraSubscription::DueSpans` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `DinfraSubscription::StandingTopUps` (r:1 w:1)
+	/// Proof: `DinfraSubscription::StandingTopUps` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraSubscription::EndedCursor` (r:1 w:1)
 	/// Proof: `DinfraSubscription::EndedCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraSubscription::EndedOrder` (r:1 w:1)
@@ -203,13 +251,13 @@ impl<T: frame_system::Config> pallet_dinfra_subscription::WeightInfo for WeightI
 	/// Proof: `DinfraSubscription::ProviderSubscriptions` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn cancel_by_provider() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2037`
-		//  Estimated: `6326`
-		// Minimum execution time: 274_114_000 picoseconds.
-		Weight::from_parts(287_018_000, 0)
-			.saturating_add(Weight::from_parts(0, 6326))
-			.saturating_add(T::DbWeight::get().reads(13))
-			.saturating_add(T::DbWeight::get().writes(16))
+		//  Measured:  `2391`
+		//  Estimated: `9048`
+		// Minimum execution time: 327_875_000 picoseconds.
+		Weight::from_parts(358_051_000, 0)
+			.saturating_add(Weight::from_parts(0, 9048))
+			.saturating_add(T::DbWeight::get().reads(16))
+			.saturating_add(T::DbWeight::get().writes(19))
 	}
 	/// Storage: `DinfraSubscription::MinRunway` (r:1 w:1)
 	/// Proof: `DinfraSubscription::MinRunway` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
@@ -219,16 +267,16 @@ impl<T: frame_system::Config> pallet_dinfra_subscription::WeightInfo for WeightI
 		// Proof Size summary in bytes:
 		//  Measured:  `42`
 		//  Estimated: `1522`
-		// Minimum execution time: 13_065_000 picoseconds.
-		Weight::from_parts(14_217_000, 0)
+		// Minimum execution time: 13_365_000 picoseconds.
+		Weight::from_parts(15_159_000, 0)
 			.saturating_add(Weight::from_parts(0, 1522))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	/// Storage: `DinfraSubscription::Subscriptions` (r:1 w:1)
-	/// Proof: `DinfraSubscription::Subscriptions` (`max_values`: None, `max_size`: Some(894), added: 3369, mode: `MaxEncodedLen`)
+	/// Proof: `DinfraSubscription::Subscriptions` (`max_values`: None, `max_size`: Some(897), added: 3372, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraSubscription::Due` (r:1 w:1)
@@ -241,8 +289,8 @@ impl<T: frame_system::Config> pallet_dinfra_subscription::WeightInfo for WeightI
 		// Proof Size summary in bytes:
 		//  Measured:  `1270`
 		//  Estimated: `6196`
-		// Minimum execution time: 105_387_000 picoseconds.
-		Weight::from_parts(109_987_000, 0)
+		// Minimum execution time: 107_031_000 picoseconds.
+		Weight::from_parts(112_461_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -259,8 +307,8 @@ impl<T: frame_system::Config> pallet_dinfra_subscription::WeightInfo for WeightI
 		// Proof Size summary in bytes:
 		//  Measured:  `355`
 		//  Estimated: `3509`
-		// Minimum execution time: 21_029_000 picoseconds.
-		Weight::from_parts(22_482_000, 0)
+		// Minimum execution time: 21_811_000 picoseconds.
+		Weight::from_parts(23_574_000, 0)
 			.saturating_add(Weight::from_parts(0, 3509))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -271,8 +319,8 @@ impl<T: frame_system::Config> pallet_dinfra_subscription::WeightInfo for WeightI
 		// Proof Size summary in bytes:
 		//  Measured:  `42`
 		//  Estimated: `3509`
-		// Minimum execution time: 4_468_000 picoseconds.
-		Weight::from_parts(4_999_000, 0)
+		// Minimum execution time: 4_799_000 picoseconds.
+		Weight::from_parts(5_320_000, 0)
 			.saturating_add(Weight::from_parts(0, 3509))
 			.saturating_add(T::DbWeight::get().reads(1))
 	}
@@ -285,11 +333,15 @@ impl<T: frame_system::Config> pallet_dinfra_subscription::WeightInfo for WeightI
 	/// Storage: `DinfraSubscription::DueCount` (r:1 w:1)
 	/// Proof: `DinfraSubscription::DueCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraSubscription::Subscriptions` (r:1 w:1)
-	/// Proof: `DinfraSubscription::Subscriptions` (`max_values`: None, `max_size`: Some(894), added: 3369, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `DinfraSubscription::Subscriptions` (`max_values`: None, `max_size`: Some(897), added: 3372, mode: `MaxEncodedLen`)
+	/// Storage: `DinfraSubscription::MinRunway` (r:1 w:0)
+	/// Proof: `DinfraSubscription::MinRunway` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `DinfraSubscription::StandingTopUps` (r:1 w:1)
+	/// Proof: `DinfraSubscription::StandingTopUps` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:2 w:2)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraProvider::Offerings` (r:1 w:1)
 	/// Proof: `DinfraProvider::Offerings` (`max_values`: None, `max_size`: Some(375), added: 2850, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraProvider::Providers` (r:1 w:1)
@@ -304,23 +356,51 @@ impl<T: frame_system::Config> pallet_dinfra_subscription::WeightInfo for WeightI
 	/// Proof: `DinfraSubscription::ProviderSubscriptions` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn process_due_entry() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1832`
-		//  Estimated: `6196`
-		// Minimum execution time: 181_120_000 picoseconds.
-		Weight::from_parts(189_876_000, 0)
-			.saturating_add(Weight::from_parts(0, 6196))
-			.saturating_add(T::DbWeight::get().reads(13))
-			.saturating_add(T::DbWeight::get().writes(15))
+		//  Measured:  `2067`
+		//  Estimated: `6362`
+		// Minimum execution time: 207_669_000 picoseconds.
+		Weight::from_parts(220_193_000, 0)
+			.saturating_add(Weight::from_parts(0, 6362))
+			.saturating_add(T::DbWeight::get().reads(16))
+			.saturating_add(T::DbWeight::get().writes(17))
+	}
+	/// Storage: `DinfraSubscription::DueCursor` (r:1 w:1)
+	/// Proof: `DinfraSubscription::DueCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `DinfraSubscription::DueSpans` (r:2 w:2)
+	/// Proof: `DinfraSubscription::DueSpans` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `DinfraSubscription::Due` (r:2 w:2)
+	/// Proof: `DinfraSubscription::Due` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `DinfraSubscription::DueCount` (r:2 w:2)
+	/// Proof: `DinfraSubscription::DueCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
+	/// Storage: `DinfraSubscription::Subscriptions` (r:1 w:1)
+	/// Proof: `DinfraSubscription::Subscriptions` (`max_values`: None, `max_size`: Some(897), added: 3372, mode: `MaxEncodedLen`)
+	/// Storage: `DinfraSubscription::MinRunway` (r:1 w:0)
+	/// Proof: `DinfraSubscription::MinRunway` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `DinfraSubscription::StandingTopUps` (r:1 w:1)
+	/// Proof: `DinfraSubscription::StandingTopUps` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:2 w:2)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
+	fn process_due_entry_drawn() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1505`
+		//  Estimated: `6362`
+		// Minimum execution time: 176_380_000 picoseconds.
+		Weight::from_parts(184_125_000, 0)
+			.saturating_add(Weight::from_parts(0, 6362))
+			.saturating_add(T::DbWeight::get().reads(14))
+			.saturating_add(T::DbWeight::get().writes(13))
 	}
 	/// Storage: `DinfraSubscription::Subscriptions` (r:1 w:1)
-	/// Proof: `DinfraSubscription::Subscriptions` (`max_values`: None, `max_size`: Some(894), added: 3369, mode: `MaxEncodedLen`)
+	/// Proof: `DinfraSubscription::Subscriptions` (`max_values`: None, `max_size`: Some(897), added: 3372, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraProvider::TrackRecords` (r:1 w:1)
 	/// Proof: `DinfraProvider::TrackRecords` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraProvider::Offerings` (r:1 w:1)
 	/// Proof: `DinfraProvider::Offerings` (`max_values`: None, `max_size`: Some(375), added: 2850, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:2 w:2)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
+	/// Storage: `Balances::Holds` (r:3 w:3)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraProvider::Providers` (r:1 w:1)
 	/// Proof: `DinfraProvider::Providers` (`max_values`: None, `max_size`: Some(586), added: 3061, mode: `MaxEncodedLen`)
@@ -330,6 +410,8 @@ impl<T: frame_system::Config> pallet_dinfra_subscription::WeightInfo for WeightI
 	/// Proof: `DinfraSubscription::DueCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraSubscription::DueSpans` (r:1 w:1)
 	/// Proof: `DinfraSubscription::DueSpans` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `DinfraSubscription::StandingTopUps` (r:1 w:1)
+	/// Proof: `DinfraSubscription::StandingTopUps` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraSubscription::EndedCursor` (r:1 w:1)
 	/// Proof: `DinfraSubscription::EndedCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraSubscription::EndedOrder` (r:1 w:1)
@@ -340,13 +422,13 @@ impl<T: frame_system::Config> pallet_dinfra_subscription::WeightInfo for WeightI
 	/// Proof: `DinfraSubscription::ProviderSubscriptions` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn report_failed_ending() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1842`
-		//  Estimated: `6326`
-		// Minimum execution time: 233_378_000 picoseconds.
-		Weight::from_parts(247_594_000, 0)
-			.saturating_add(Weight::from_parts(0, 6326))
-			.saturating_add(T::DbWeight::get().reads(13))
-			.saturating_add(T::DbWeight::get().writes(16))
+		//  Measured:  `2196`
+		//  Estimated: `9048`
+		// Minimum execution time: 286_998_000 picoseconds.
+		Weight::from_parts(313_217_000, 0)
+			.saturating_add(Weight::from_parts(0, 9048))
+			.saturating_add(T::DbWeight::get().reads(16))
+			.saturating_add(T::DbWeight::get().writes(19))
 	}
 	/// Storage: `DinfraSubscription::Intake` (r:1 w:1)
 	/// Proof: `DinfraSubscription::Intake` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
@@ -357,7 +439,7 @@ impl<T: frame_system::Config> pallet_dinfra_subscription::WeightInfo for WeightI
 	/// Storage: `DinfraSubscription::AwardQueue` (r:1 w:1)
 	/// Proof: `DinfraSubscription::AwardQueue` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraSubscription::Subscriptions` (r:1 w:1)
-	/// Proof: `DinfraSubscription::Subscriptions` (`max_values`: None, `max_size`: Some(894), added: 3369, mode: `MaxEncodedLen`)
+	/// Proof: `DinfraSubscription::Subscriptions` (`max_values`: None, `max_size`: Some(897), added: 3372, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraProvider::DeploymentTypes` (r:1 w:0)
 	/// Proof: `DinfraProvider::DeploymentTypes` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraProvider::Offerings` (r:2 w:0)
@@ -365,7 +447,7 @@ impl<T: frame_system::Config> pallet_dinfra_subscription::WeightInfo for WeightI
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraSubscription::DueCount` (r:1 w:1)
 	/// Proof: `DinfraSubscription::DueCount` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraSubscription::DueSpans` (r:1 w:1)
@@ -376,8 +458,8 @@ impl<T: frame_system::Config> pallet_dinfra_subscription::WeightInfo for WeightI
 		// Proof Size summary in bytes:
 		//  Measured:  `1443`
 		//  Estimated: `6690`
-		// Minimum execution time: 107_592_000 picoseconds.
-		Weight::from_parts(113_583_000, 0)
+		// Minimum execution time: 109_135_000 picoseconds.
+		Weight::from_parts(115_136_000, 0)
 			.saturating_add(Weight::from_parts(0, 6690))
 			.saturating_add(T::DbWeight::get().reads(12))
 			.saturating_add(T::DbWeight::get().writes(10))
@@ -391,15 +473,17 @@ impl<T: frame_system::Config> pallet_dinfra_subscription::WeightInfo for WeightI
 	/// Storage: `DinfraSubscription::AwardQueue` (r:1 w:1)
 	/// Proof: `DinfraSubscription::AwardQueue` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraSubscription::Subscriptions` (r:1 w:1)
-	/// Proof: `DinfraSubscription::Subscriptions` (`max_values`: None, `max_size`: Some(894), added: 3369, mode: `MaxEncodedLen`)
+	/// Proof: `DinfraSubscription::Subscriptions` (`max_values`: None, `max_size`: Some(897), added: 3372, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraProvider::DeploymentTypes` (r:1 w:0)
 	/// Proof: `DinfraProvider::DeploymentTypes` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraProvider::Offerings` (r:2 w:0)
 	/// Proof: `DinfraProvider::Offerings` (`max_values`: None, `max_size`: Some(375), added: 2850, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
+	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(193), added: 2668, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:2 w:2)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(211), added: 2686, mode: `MaxEncodedLen`)
+	/// Storage: `DinfraSubscription::StandingTopUps` (r:1 w:1)
+	/// Proof: `DinfraSubscription::StandingTopUps` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraSubscription::EndedCursor` (r:1 w:1)
 	/// Proof: `DinfraSubscription::EndedCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraSubscription::EndedOrder` (r:1 w:1)
@@ -408,13 +492,13 @@ impl<T: frame_system::Config> pallet_dinfra_subscription::WeightInfo for WeightI
 	/// Proof: `DinfraSubscription::EndedSubscriptions` (`max_values`: None, `max_size`: Some(612), added: 3087, mode: `MaxEncodedLen`)
 	fn process_award_ended() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1517`
+		//  Measured:  `1874`
 		//  Estimated: `6690`
-		// Minimum execution time: 186_810_000 picoseconds.
-		Weight::from_parts(194_144_000, 0)
+		// Minimum execution time: 243_918_000 picoseconds.
+		Weight::from_parts(264_165_000, 0)
 			.saturating_add(Weight::from_parts(0, 6690))
-			.saturating_add(T::DbWeight::get().reads(12))
-			.saturating_add(T::DbWeight::get().writes(11))
+			.saturating_add(T::DbWeight::get().reads(15))
+			.saturating_add(T::DbWeight::get().writes(14))
 	}
 	/// Storage: `DinfraSubscription::Intake` (r:1 w:1)
 	/// Proof: `DinfraSubscription::Intake` (`max_values`: Some(1), `max_size`: Some(37), added: 532, mode: `MaxEncodedLen`)
@@ -425,7 +509,7 @@ impl<T: frame_system::Config> pallet_dinfra_subscription::WeightInfo for WeightI
 	/// Storage: `DinfraSubscription::AwardQueue` (r:1 w:1)
 	/// Proof: `DinfraSubscription::AwardQueue` (`max_values`: None, `max_size`: Some(36), added: 2511, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraSubscription::Subscriptions` (r:1 w:1)
-	/// Proof: `DinfraSubscription::Subscriptions` (`max_values`: None, `max_size`: Some(894), added: 3369, mode: `MaxEncodedLen`)
+	/// Proof: `DinfraSubscription::Subscriptions` (`max_values`: None, `max_size`: Some(897), added: 3372, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraProvider::DeploymentTypes` (r:1 w:0)
 	/// Proof: `DinfraProvider::DeploymentTypes` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `DinfraProvider::Offerings` (r:2 w:1)
@@ -448,26 +532,10 @@ impl<T: frame_system::Config> pallet_dinfra_subscription::WeightInfo for WeightI
 		// Proof Size summary in bytes:
 		//  Measured:  `1445`
 		//  Estimated: `6690`
-		// Minimum execution time: 94_277_000 picoseconds.
-		Weight::from_parts(98_084_000, 0)
+		// Minimum execution time: 97_242_000 picoseconds.
+		Weight::from_parts(123_251_000, 0)
 			.saturating_add(Weight::from_parts(0, 6690))
 			.saturating_add(T::DbWeight::get().reads(14))
 			.saturating_add(T::DbWeight::get().writes(12))
-	}
-	// Placeholders until `./scripts/bench` measures them.
-	fn set_standing_top_up() -> Weight {
-		Weight::from_parts(200_000_000, 12_000)
-			.saturating_add(T::DbWeight::get().reads(11))
-			.saturating_add(T::DbWeight::get().writes(12))
-	}
-	fn cancel_standing_top_up() -> Weight {
-		Weight::from_parts(100_000_000, 6_000)
-			.saturating_add(T::DbWeight::get().reads(4))
-			.saturating_add(T::DbWeight::get().writes(3))
-	}
-	fn process_due_entry_drawn() -> Weight {
-		Weight::from_parts(200_000_000, 12_000)
-			.saturating_add(T::DbWeight::get().reads(14))
-			.saturating_add(T::DbWeight::get().writes(14))
 	}
 }
