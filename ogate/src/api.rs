@@ -385,9 +385,10 @@ pub struct DeploymentView {
 
 async fn join(state: &AppState, local: Deployment) -> DeploymentView {
 	let chain = match (&*state.chain.read().await, local.phase) {
-		(Some(chain), Phase::Provisioning | Phase::Running | Phase::Verifying) => {
-			chain.view(local.subscription).await.ok().flatten().map(ChainState::from)
-		}
+		(
+			Some(chain),
+			Phase::Provisioning | Phase::Running | Phase::Suspended | Phase::Verifying,
+		) => chain.view(local.subscription).await.ok().flatten().map(ChainState::from),
 		_ => None,
 	};
 	DeploymentView { local, chain }
@@ -614,6 +615,9 @@ async fn status(
 	match local.phase {
 		Phase::Provisioning | Phase::Running => queue(&state, id, report).await,
 		Phase::Verifying => Err(ApiError::conflict("the deployment was not handed out yet")),
+		Phase::Suspended => {
+			Err(ApiError::conflict("the deployment is suspended; it reports once resumed"))
+		}
 		Phase::Failed => Err(ApiError::conflict("provisioning has failed already")),
 		Phase::Ended => Err(ApiError::conflict("the deployment has ended")),
 	}
@@ -641,9 +645,9 @@ async fn cancel(
 	let Json(body) = body?;
 	checked_text("reason", &body.reason)?;
 	let local = known(&state, id)?;
-	if !matches!(local.phase, Phase::Provisioning | Phase::Running) {
+	if !matches!(local.phase, Phase::Provisioning | Phase::Running | Phase::Suspended) {
 		return Err(ApiError::conflict(
-			"only a deployment being provisioned or running can be cancelled",
+			"only a deployment being provisioned, running or suspended can be cancelled",
 		));
 	}
 	queue(&state, id, ReportStatus::Cancel { reason: body.reason }).await

@@ -235,6 +235,20 @@ impl Chain {
 						reason: termination(&e.reason),
 					})
 				}
+				"Suspended" => {
+					let e: ev::Suspended = event.decode_fields_unchecked_as().map_err(err)?;
+					(&e.provider == me).then_some(ChainChange::Suspended {
+						subscription: e.id,
+						grace_ends_at: e.grace_ends_at,
+					})
+				}
+				"Resumed" => {
+					let e: ev::Resumed = event.decode_fields_unchecked_as().map_err(err)?;
+					(&e.provider == me).then_some(ChainChange::Resumed {
+						subscription: e.id,
+						expires_at: e.expires_at,
+					})
+				}
 				// The store keeps notices only for deployments this provider holds.
 				"LowFunds" => {
 					let e: ev::LowFunds = event.decode_fields_unchecked_as().map_err(err)?;
@@ -441,9 +455,8 @@ fn proxied_outcomes(
 /// The local record of a deployment the chain shows this provider holding, for one the store
 /// does not know (after a fresh start from a later block, say).
 pub fn deployment_from_view(subscription: u64, view: &View, at: u32) -> Deployment {
-	// A suspended deployment exists on this provider's machines (its state is kept through the
-	// grace): it is never provisioned a second time.
-	let running = matches!(view.phase, SubscriptionPhase::Running | SubscriptionPhase::Suspended);
+	// A running or suspended deployment exists on this provider's machines (a suspended one's
+	// state is kept through the grace): it is never provisioned a second time.
 	Deployment {
 		subscription,
 		deployment_type: view.deployment_type,
@@ -452,7 +465,11 @@ pub fn deployment_from_view(subscription: u64, view: &View, at: u32) -> Deployme
 		price_per_block: view.price_per_block.unwrap_or_default().to_string(),
 		provision_deadline: 0,
 		awarded_block: at,
-		phase: if running { Phase::Running } else { Phase::Verifying },
+		phase: match view.phase {
+			SubscriptionPhase::Running => Phase::Running,
+			SubscriptionPhase::Suspended => Phase::Suspended,
+			_ => Phase::Verifying,
+		},
 		endpoint: view.endpoint.as_deref().map(text),
 		reason: None,
 		updated_block: at,

@@ -310,7 +310,10 @@ impl Follower {
 			}
 		}
 		for dep in &local {
-			let live = matches!(dep.phase, Phase::Provisioning | Phase::Running | Phase::Verifying);
+			let live = matches!(
+				dep.phase,
+				Phase::Provisioning | Phase::Running | Phase::Suspended | Phase::Verifying
+			);
 			if live && !on_chain.contains(&dep.subscription) {
 				tracing::info!(
 					subscription = dep.subscription,

@@ -104,6 +104,9 @@ pub enum Phase {
 	Provisioning,
 	/// Reported running on chain.
 	Running,
+	/// Its funds ran out: suspended on chain, a suspend task issued. Its state is kept until
+	/// the grace ends; a top-up resumes it.
+	Suspended,
 	/// Provisioning failed (reported, timed out, or the descriptor was invalid).
 	Failed,
 	/// Ended on chain, or awarded away; a deprovision task was issued.
@@ -168,6 +171,20 @@ pub enum ChainChange {
 		subscription: u64,
 		/// Why, as in [`Action::Deprovision`].
 		reason: String,
+	},
+	/// The deployment's funds ran out and the chain suspended it.
+	Suspended {
+		/// The subscription.
+		subscription: u64,
+		/// The billing-clock block until which its state is kept.
+		grace_ends_at: u32,
+	},
+	/// A suspended deployment was topped up and runs again.
+	Resumed {
+		/// The subscription.
+		subscription: u64,
+		/// When its funds now run out.
+		expires_at: Option<u32>,
 	},
 	/// Something to tell the reactor about a deployment this provider holds.
 	Notice {
@@ -468,7 +485,7 @@ impl Store {
 					// A deployment found running by reconciliation is recorded as it is; any
 					// other award is verified before a reactor sees it.
 					let mut deployment = deployment.clone();
-					if deployment.phase != Phase::Running {
+					if !matches!(deployment.phase, Phase::Running | Phase::Suspended) {
 						deployment.phase = Phase::Verifying;
 						applied.to_verify.push(deployment.subscription);
 					}
@@ -505,6 +522,27 @@ impl Store {
 					if handed_out {
 						emit(*subscription, Action::Deprovision { reason: reason.clone() })?;
 					}
+				}
+				ChainChange::Suspended { subscription, grace_ends_at } => {
+					let Some(mut dep) = load(&deployments, *subscription)? else { continue };
+					// Only a deployment handed out and running has compute to stop.
+					if dep.phase != Phase::Running {
+						continue;
+					}
+					dep.phase = Phase::Suspended;
+					dep.updated_block = number;
+					deployments.insert(*subscription, put(&dep).as_slice())?;
+					emit(*subscription, Action::Suspend { grace_ends_at: *grace_ends_at })?;
+				}
+				ChainChange::Resumed { subscription, expires_at } => {
+					let Some(mut dep) = load(&deployments, *subscription)? else { continue };
+					if dep.phase != Phase::Suspended {
+						continue;
+					}
+					dep.phase = Phase::Running;
+					dep.updated_block = number;
+					deployments.insert(*subscription, put(&dep).as_slice())?;
+					emit(*subscription, Action::Resume { expires_at: *expires_at })?;
 				}
 				ChainChange::Notice { subscription, notice } => {
 					let held = load(&deployments, *subscription)?
@@ -1250,6 +1288,57 @@ mod tests {
 		let actions: Vec<_> =
 			store.tasks_after(None, 10).unwrap().into_iter().map(|t| t.action.name()).collect();
 		assert_eq!(actions, ["provision", "notice", "deprovision"]);
+	}
+
+	/// A run-out suspends a running deployment (one suspend task), a top-up resumes it (one
+	/// resume task), a repeated event changes nothing, a deployment that never ran is not
+	/// suspended, and the end after the grace deprovisions it.
+	#[test]
+	fn a_suspension_and_a_resume_become_one_task_each_and_the_end_one_deprovision() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = open(dir.path());
+		let both = vec![
+			ChainChange::Awarded { deployment: deployment(1) },
+			ChainChange::Awarded { deployment: deployment(2) },
+		];
+		store.apply_block(cursor(1), &block(both)).unwrap();
+		store
+			.settle_verification(vec![
+				(1, Ok(serde_json::json!({}))),
+				(2, Ok(serde_json::json!({}))),
+			])
+			.unwrap();
+		let running = ChainChange::Running { subscription: 1, endpoint: "e".into() };
+		let suspended = |id| ChainChange::Suspended { subscription: id, grace_ends_at: 90 };
+		let resumed = ChainChange::Resumed { subscription: 1, expires_at: Some(120) };
+		store.apply_block(cursor(2), &block(vec![running])).unwrap();
+		// 2 is still provisioning: nothing of it runs, nothing to suspend.
+		store.apply_block(cursor(3), &block(vec![suspended(1), suspended(2)])).unwrap();
+		assert_eq!(store.deployment(1).unwrap().unwrap().phase, Phase::Suspended);
+		assert_eq!(store.deployment(2).unwrap().unwrap().phase, Phase::Provisioning);
+		store.apply_block(cursor(4), &block(vec![suspended(1), resumed.clone()])).unwrap();
+		store.apply_block(cursor(5), &block(vec![resumed])).unwrap();
+		assert_eq!(store.deployment(1).unwrap().unwrap().phase, Phase::Running);
+		store.apply_block(cursor(6), &block(vec![suspended(1)])).unwrap();
+		store
+			.apply_block(
+				cursor(7),
+				&block(vec![ChainChange::Ended { subscription: 1, reason: "out_of_funds".into() }]),
+			)
+			.unwrap();
+		let tasks: Vec<_> = store
+			.tasks_after(None, 20)
+			.unwrap()
+			.into_iter()
+			.filter(|t| t.subscription == 1)
+			.map(|t| t.action)
+			.collect();
+		assert_eq!(
+			tasks.iter().map(|a| a.name()).collect::<Vec<_>>(),
+			["provision", "suspend", "resume", "suspend", "deprovision"]
+		);
+		assert_eq!(tasks[1], Action::Suspend { grace_ends_at: 90 });
+		assert_eq!(tasks[2], Action::Resume { expires_at: Some(120) });
 	}
 
 	#[test]

@@ -49,6 +49,19 @@ pub enum Action {
 		/// `provisioning_failed` or `reawarded`.
 		reason: String,
 	},
+	/// The subscription's funds ran out and the chain suspended it: stop the deployment's
+	/// compute, and keep its state (its disk) until `grace_ends_at`. A `resume` follows if it is
+	/// topped up in time, a `deprovision` if not. Suspending what is stopped already succeeds.
+	Suspend {
+		/// The billing-clock block until which the state must be kept.
+		grace_ends_at: u32,
+	},
+	/// A suspended subscription was topped up and is billed again: start the deployment from
+	/// its kept state, at the same endpoint. Resuming what runs already succeeds.
+	Resume {
+		/// When the funds now run out, if paid.
+		expires_at: Option<u32>,
+	},
 	/// Nothing to do on the infrastructure; something the subscriber may want to know.
 	Notice {
 		/// What happened.
@@ -82,6 +95,8 @@ impl Action {
 		match self {
 			Action::Provision { .. } => "provision",
 			Action::Deprovision { .. } => "deprovision",
+			Action::Suspend { .. } => "suspend",
+			Action::Resume { .. } => "resume",
 			Action::Notice { .. } => "notice",
 		}
 	}
