@@ -26,6 +26,10 @@ pub struct Metrics {
 	pub unrestorable: Counter<u64, AtomicU64>,
 	/// Deprovisions done on OGate's deprovision tasks.
 	pub deprovisioned: Counter<u64, AtomicU64>,
+	/// Deployments suspended (compute stopped, state kept) on OGate's suspend tasks.
+	pub suspended: Counter<u64, AtomicU64>,
+	/// Deployments resumed from their kept state on OGate's resume tasks.
+	pub resumed: Counter<u64, AtomicU64>,
 }
 
 impl Default for Metrics {
@@ -40,6 +44,8 @@ impl Default for Metrics {
 			restored: Counter::default(),
 			unrestorable: Counter::default(),
 			deprovisioned: Counter::default(),
+			suspended: Counter::default(),
+			resumed: Counter::default(),
 		};
 		registry.register(
 			"reconcile_removals",
@@ -75,6 +81,16 @@ impl Default for Metrics {
 			"deprovisioned",
 			"Deprovisions done on OGate's tasks",
 			metrics.deprovisioned.clone(),
+		);
+		registry.register(
+			"suspended",
+			"Deployments suspended (compute stopped, state kept) on OGate's tasks",
+			metrics.suspended.clone(),
+		);
+		registry.register(
+			"resumed",
+			"Deployments resumed from their kept state on OGate's tasks",
+			metrics.resumed.clone(),
 		);
 		Metrics { registry, ..metrics }
 	}

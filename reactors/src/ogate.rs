@@ -23,7 +23,9 @@ pub struct Deployment {
 }
 
 impl Deployment {
-	/// Whether the provider is being paid, or about to be, for infrastructure that must exist.
+	/// Whether the provider is being paid, or about to be, for infrastructure that must exist
+	/// and run. A suspended deployment (its funds ran out) keeps its state but no compute: it is
+	/// neither restored nor removed.
 	pub fn wants_infrastructure(&self) -> bool {
 		matches!(self.phase.as_str(), "provisioning" | "running")
 	}

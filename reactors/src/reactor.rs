@@ -136,6 +136,17 @@ impl<D: Driver> Reactor<D> {
 				self.metrics.deprovisioned.inc();
 				Ok(())
 			}
+			Action::Suspend { grace_ends_at } => {
+				tracing::warn!(
+					subscription = task.subscription,
+					grace_ends_at,
+					"suspending: the funds ran out; compute stopped, state kept until the grace ends"
+				);
+				self.driver.suspend(task.subscription).await?;
+				self.metrics.suspended.inc();
+				Ok(())
+			}
+			Action::Resume { expires_at } => self.resume(task.subscription, *expires_at).await,
 			Action::Notice { notice } => {
 				match notice {
 					Notice::LowFunds { balance, expires_at } => tracing::info!(
@@ -153,6 +164,38 @@ impl<D: Driver> Reactor<D> {
 				}
 				Ok(())
 			}
+		}
+	}
+
+	/// Starts a suspended deployment from its kept state. If nothing was kept (the
+	/// infrastructure lost it), the deployment is provisioned afresh from its descriptor and
+	/// reported, so that a paying subscription is not left without infrastructure. The caller
+	/// holds the subscription's lock.
+	async fn resume(&self, subscription: u64, expires_at: Option<u32>) -> Result<(), TaskError> {
+		match self.driver.resume(subscription).await {
+			Ok(instance) => {
+				tracing::info!(
+					subscription,
+					endpoint = instance.endpoint,
+					?expires_at,
+					"resumed from its kept state"
+				);
+				self.metrics.resumed.inc();
+				Ok(())
+			}
+			Err(DriverError::Refused(reason) | DriverError::Invalid(reason)) => {
+				tracing::error!(
+					subscription,
+					reason,
+					"nothing kept to resume; provisioning afresh from the descriptor"
+				);
+				let deployment_type =
+					self.ogate.deployment(subscription).await?.map(|d| d.deployment_type);
+				let Some(deployment_type) = deployment_type else { return Ok(()) };
+				let descriptor = self.ogate.descriptor(subscription).await?;
+				self.provision(&Spec { subscription, deployment_type, descriptor }).await
+			}
+			Err(e @ DriverError::Unavailable(_)) => Err(e.into()),
 		}
 	}
 

@@ -17,6 +17,9 @@
 //! - at most `Removals::max_per_pass` instances are removed per pass; each removal is logged
 //!   and counted in `reactor_reconcile_removals{reason}`.
 //!
+//! A suspended deployment (its funds ran out; OGate's phase `suspended`) is left as it is: its
+//! stopped instance is kept, not removed and not restarted; the resume task restarts it.
+//!
 //! An active deployment without a live instance is provisioned (again) and reported, so no
 //! paid subscription goes without infrastructure. If that is refused for a deployment already
 //! running, the reactor does not end it: cancelling is the operator's call (OGate's admin API),

@@ -3,6 +3,8 @@
 //! The local driver starts it for deployment types the provider has mapped to no other
 //! program. It proves the lifecycle end to end: its endpoint is real, answers on loopback with
 //! the subscription and the descriptor it was started with, and stops when the deployment ends.
+//! It keeps state as a real deployment would, in `DINFRA_STATE_DIR`: when it was first created
+//! and how many times it has started, so that a suspension and resume can be seen to keep it.
 
 use axum::{routing::get, Json, Router};
 use serde_json::{json, Value};
@@ -13,6 +15,10 @@ pub async fn serve(listen: SocketAddr) -> anyhow::Result<()> {
 	let env = |name: &str| std::env::var(name).unwrap_or_default();
 	let descriptor: Value = serde_json::from_str(&env("DINFRA_DESCRIPTOR")).unwrap_or(Value::Null);
 	let started = dinfra_ogate_protocol::signature::now_ms() / 1000;
+	let state = match std::env::var_os("DINFRA_STATE_DIR") {
+		Some(dir) => boot(std::path::Path::new(&dir), started)?,
+		None => Value::Null,
+	};
 	let about = json!({
 		"service": "dinfra-workload",
 		"subscription": env("DINFRA_SUBSCRIPTION").parse::<u64>().ok(),
@@ -20,6 +26,7 @@ pub async fn serve(listen: SocketAddr) -> anyhow::Result<()> {
 		"descriptor": descriptor,
 		"started_at": started,
 		"pid": std::process::id(),
+		"state": state,
 	});
 	let app = Router::new()
 		.route("/", get(move || async move { Json(about) }))
@@ -31,4 +38,22 @@ pub async fn serve(listen: SocketAddr) -> anyhow::Result<()> {
 		.with_graceful_shutdown(async move { stop.cancelled().await })
 		.await?;
 	Ok(())
+}
+
+/// Counts this start in the state directory's `workload.json` (created at the first) and
+/// returns what it holds: `created_at` (Unix seconds) and `boots`.
+fn boot(dir: &std::path::Path, now: u64) -> anyhow::Result<Value> {
+	let path = dir.join("workload.json");
+	let mut state = match std::fs::read(&path) {
+		Ok(bytes) => serde_json::from_slice(&bytes)?,
+		Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+			json!({ "created_at": now, "boots": 0 })
+		}
+		Err(e) => return Err(e.into()),
+	};
+	state["boots"] = json!(state["boots"].as_u64().unwrap_or(0) + 1);
+	let tmp = path.with_extension("json.tmp");
+	std::fs::write(&tmp, serde_json::to_vec(&state)?)?;
+	std::fs::rename(&tmp, &path)?;
+	Ok(state)
 }

@@ -337,6 +337,82 @@ async fn deprovisioning_destroys_and_expunges_and_an_unknown_one_succeeds() {
 	assert_eq!(calls[2]["expunge"], "true");
 }
 
+/// A subscription's funds run out: its VM is stopped (never destroyed, so its volumes stay),
+/// a second suspend finds it stopped and does nothing; a top-up starts the same VM, at the same
+/// address; the end after a second run-out destroys it with expunge. Nothing else is called: no
+/// volume is detached or deleted.
+#[tokio::test]
+async fn suspending_stops_the_vm_keeping_its_volumes_resuming_starts_it_and_the_end_expunges_it() {
+	let (mock, driver) = start(vec![
+		// suspend
+		step("listVirtualMachines", "listVirtualMachines_tagged"),
+		step("listVirtualMachines", "listVirtualMachines_tagged"),
+		step("stopVirtualMachine", "stopVirtualMachine"),
+		step("queryAsyncJobResult", "queryAsyncJobResult_stopped"),
+		// suspend again: already stopped
+		step("listVirtualMachines", "listVirtualMachines_stopped"),
+		step("listVirtualMachines", "listVirtualMachines_stopped"),
+		// the reconciler's look: stopped, not gone
+		step("listVirtualMachines", "listVirtualMachines_stopped"),
+		step("listVirtualMachines", "listVirtualMachines_stopped"),
+		// resume
+		step("listVirtualMachines", "listVirtualMachines_stopped"),
+		step("listVirtualMachines", "listVirtualMachines_stopped"),
+		step("startVirtualMachine", "startVirtualMachine"),
+		step("queryAsyncJobResult", "queryAsyncJobResult_started"),
+		step("listVirtualMachines", "listVirtualMachines_tagged"),
+		step("listVirtualMachines", "listVirtualMachines_tagged"),
+		// the grace of a second run-out is over: the chain ended it
+		step("listVirtualMachines", "listVirtualMachines_stopped"),
+		step("listVirtualMachines", "listVirtualMachines_stopped"),
+		step("destroyVirtualMachine", "destroyVirtualMachine"),
+		step("queryAsyncJobResult", "queryAsyncJobResult_destroyed"),
+	])
+	.await;
+	driver.suspend(42).await.unwrap();
+	driver.suspend(42).await.unwrap();
+	let status = driver.status(42).await.unwrap().expect("the stopped VM is still there");
+	assert_eq!(status.state, InstanceState::Stopped);
+	let resumed = driver.resume(42).await.unwrap();
+	assert_eq!(
+		resumed,
+		Instance {
+			subscription: 42,
+			endpoint: Some("ssh://10.1.1.23".into()),
+			state: InstanceState::Running
+		},
+		"the same VM at the same address"
+	);
+	driver.deprovision(42).await.unwrap();
+	assert_eq!(left(&mock), 0);
+	let calls = mock.calls.lock().unwrap();
+	let commands: Vec<_> = calls.iter().map(|c| c["command"].as_str()).collect();
+	let vm = "5b1a7a62-3e2c-4b0e-9d4e-0c1f9a8e6d21";
+	for (index, command) in [(2, "stopVirtualMachine"), (10, "startVirtualMachine")] {
+		assert_eq!((commands[index], calls[index]["id"].as_str()), (command, vm));
+		assert!(!calls[index].contains_key("forced"), "a clean stop, not a forced one");
+	}
+	assert_eq!((calls[16]["id"].as_str(), calls[16]["expunge"].as_str()), (vm, "true"));
+	assert!(
+		commands.iter().all(|c| !c.contains("Volume")),
+		"no volume is detached or deleted: {commands:?}"
+	);
+}
+
+#[tokio::test]
+async fn resuming_when_no_vm_is_kept_is_refused_and_suspending_nothing_succeeds() {
+	let (mock, driver) = start(vec![
+		step("listVirtualMachines", "listVirtualMachines_none"),
+		step("listVirtualMachines", "listVirtualMachines_none"),
+		step("listVirtualMachines", "listVirtualMachines_none"),
+		step("listVirtualMachines", "listVirtualMachines_none"),
+	])
+	.await;
+	driver.suspend(7).await.unwrap();
+	assert!(matches!(driver.resume(7).await, Err(DriverError::Refused(_))));
+	assert_eq!(left(&mock), 0);
+}
+
 #[tokio::test]
 async fn the_list_reads_subscriptions_from_tags_and_leaves_out_vms_being_expunged() {
 	let (mock, driver) = start(vec![step("listVirtualMachines", "listVirtualMachines_all")]).await;

@@ -122,6 +122,57 @@ async fn a_restarted_driver_adopts_running_programs_and_starts_no_second_copy() 
 	eventually("the adopted process is gone", async || gone(pid)).await;
 }
 
+/// A subscription's funds run out: its program is stopped and its state directory, port and
+/// record are kept, also across a restart of the reactor; a top-up starts it again on the same
+/// port over the same state (the workload finds its `created_at` and counts a second boot); the
+/// end after a second run-out removes everything.
+#[tokio::test]
+async fn a_suspended_deployment_keeps_its_state_across_a_restart_and_resumes_where_it_was() {
+	let dir = tempfile::tempdir().unwrap();
+	let first_port = ports(5);
+	let (endpoint, before);
+	{
+		let driver = LocalDriver::open(config(dir.path(), first_port)).await.unwrap();
+		endpoint = driver.provision(&spec(5)).await.unwrap().endpoint.unwrap();
+		before = get(&endpoint).await.expect("the endpoint answers");
+		assert_eq!(before["state"]["boots"], 1);
+		driver.suspend(5).await.unwrap();
+		eventually("the program is stopped", async || gone(pid_of(&before))).await;
+		assert!(get(&endpoint).await.is_none(), "no compute while suspended");
+		let status = driver.status(5).await.unwrap().expect("the deployment is kept");
+		assert_eq!(status.state, InstanceState::Stopped);
+		// Suspending again, or something unknown, succeeds and changes nothing.
+		driver.suspend(5).await.unwrap();
+		driver.suspend(404).await.unwrap();
+	}
+	assert!(dir.path().join("5").join("workload.json").exists(), "the state is kept");
+	// A restarted reactor leaves it stopped.
+	let driver = LocalDriver::open(config(dir.path(), first_port)).await.unwrap();
+	tokio::time::sleep(Duration::from_millis(500)).await;
+	assert!(get(&endpoint).await.is_none(), "still suspended after a restart");
+	assert_eq!(driver.list().await.unwrap()[0].state, InstanceState::Stopped);
+
+	// Resumed: the same endpoint, a new process, the same state.
+	let resumed = driver.resume(5).await.unwrap();
+	assert_eq!(resumed.endpoint.as_deref(), Some(endpoint.as_str()));
+	let after = get(&endpoint).await.expect("it answers again");
+	assert_ne!(pid_of(&after), pid_of(&before));
+	assert_eq!(after["state"]["created_at"], before["state"]["created_at"]);
+	assert_eq!(after["state"]["boots"], 2);
+	// Resuming what runs returns it; provisioning a suspended one resumes it.
+	assert_eq!(driver.resume(5).await.unwrap(), resumed);
+	driver.suspend(5).await.unwrap();
+	let again = driver.provision(&spec(5)).await.unwrap();
+	assert_eq!(again.endpoint.as_deref(), Some(endpoint.as_str()));
+	assert_eq!(get(&endpoint).await.unwrap()["state"]["boots"], 3);
+
+	// The chain ends it: program, record and state are gone; nothing is left to resume.
+	driver.suspend(5).await.unwrap();
+	driver.deprovision(5).await.unwrap();
+	assert!(!dir.path().join("5").exists() && !dir.path().join("5.json").exists());
+	assert!(matches!(driver.resume(5).await, Err(DriverError::Refused(_))));
+}
+
 /// The crash this guards against: the reactor started a program and died before it recorded
 /// the pid. The record names the start's launch token, and the program carries it.
 #[tokio::test]

@@ -154,6 +154,22 @@ impl Driver for FakeDriver {
 		Ok(instance)
 	}
 
+	async fn suspend(&self, subscription: u64) -> Result<(), DriverError> {
+		if let Some(instance) = self.live.lock().unwrap().get_mut(&subscription) {
+			instance.state = InstanceState::Stopped;
+		}
+		Ok(())
+	}
+
+	async fn resume(&self, subscription: u64) -> Result<Instance, DriverError> {
+		let mut live = self.live.lock().unwrap();
+		let instance = live
+			.get_mut(&subscription)
+			.ok_or_else(|| DriverError::Refused("nothing is kept".into()))?;
+		instance.state = InstanceState::Running;
+		Ok(instance.clone())
+	}
+
 	async fn deprovision(&self, subscription: u64) -> Result<(), DriverError> {
 		self.live.lock().unwrap().remove(&subscription);
 		Ok(())
@@ -222,6 +238,53 @@ async fn ended_deployments_are_removed_and_missing_ones_are_provisioned_and_repo
 	// A second pass finds nothing to do.
 	gate.view.lock().unwrap()[2] = deployment(3, "running", Some(&endpoint(3)));
 	assert_eq!(pass(&reactor).await.unwrap(), Pass::default());
+}
+
+fn task(seq: u64, subscription: u64, action: Action) -> Task {
+	Task {
+		seq,
+		key: format!("{subscription}-{}-{seq}", action.name()),
+		subscription,
+		block: 1,
+		action,
+	}
+}
+
+/// A suspend task stops the compute and keeps the deployment; a reconciliation pass leaves a
+/// suspended deployment's stopped instance alone (neither removed nor restarted); a resume task
+/// starts it again, unreported (its endpoint is the same); a resume with nothing kept
+/// provisions afresh from the descriptor and reports it.
+#[tokio::test]
+async fn a_suspended_deployment_is_stopped_kept_by_reconciliation_and_resumed() {
+	let (gate, ogate) = fake_ogate(vec![
+		deployment(9, "suspended", Some(&endpoint(9))),
+		deployment(10, "running", Some(&endpoint(10))),
+	])
+	.await;
+	let driver = FakeDriver::with(&[(9, InstanceState::Running)]);
+	let reactor = Reactor::new(driver, ogate);
+	reactor.handle(&task(1, 9, Action::Suspend { grace_ends_at: 500 })).await.unwrap();
+	let state = |id: u64| reactor.driver.live.lock().unwrap().get(&id).map(|i| i.state.clone());
+	assert_eq!(state(9), Some(InstanceState::Stopped), "compute stopped, deployment kept");
+	// Reconciliation: 9 is suspended, its stopped instance stays as it is; 10 has no instance
+	// and is running on chain, so it is provisioned (and already reported at its endpoint).
+	let done = pass(&reactor).await.unwrap();
+	assert_eq!(done, Pass { restored: vec![10], ..Pass::default() });
+	assert_eq!(state(9), Some(InstanceState::Stopped));
+	reactor.handle(&task(2, 9, Action::Resume { expires_at: Some(900) })).await.unwrap();
+	assert_eq!(state(9), Some(InstanceState::Running));
+	assert!(
+		gate.reports.lock().unwrap().is_empty(),
+		"a resume at the same endpoint reports nothing"
+	);
+	// Nothing kept for 11: provisioned from its descriptor and reported.
+	gate.view.lock().unwrap().push(deployment(11, "running", None));
+	reactor.handle(&task(3, 11, Action::Resume { expires_at: None })).await.unwrap();
+	assert_eq!(state(11), Some(InstanceState::Running));
+	assert_eq!(
+		*gate.reports.lock().unwrap(),
+		vec![(11, "status".into(), json!({ "status": "running", "endpoint": endpoint(11) }))]
+	);
 }
 
 #[tokio::test]

@@ -12,8 +12,14 @@
 //!   written before the process starts. A reactor that restarts adopts the processes that
 //!   still run (checked by pid *and* start time, so a reused pid is not mistaken for ours)
 //!   and never starts a second copy.
+//! - **State kept while suspended.** Each deployment has its own state directory,
+//!   `state_dir/<subscription>/`, which the program gets as `DINFRA_STATE_DIR` (and `{state_dir}`
+//!   in its arguments). Suspending stops the program (SIGTERM, then SIGKILL) and marks the record
+//!   suspended; the directory, the port and the record stay. Resuming starts the program again
+//!   on the same port, over the same directory. A reactor that restarts leaves a suspended
+//!   deployment stopped (and stops its program, if a crash left it running).
 //! - **Stopped for good.** Deprovisioning sends SIGTERM to the program's process group, then
-//!   SIGKILL after a grace period, and removes the record.
+//!   SIGKILL after a grace period, and removes the record and the state directory.
 
 use super::{Driver, DriverError, Instance, InstanceState, Spec};
 use nix::{
@@ -106,6 +112,10 @@ struct Record {
 	/// finds the program by it, instead of starting a second copy beside a lost one.
 	#[serde(default)]
 	launch: Option<String>,
+	/// Suspended: the program is stopped on purpose and its state directory kept; it is not
+	/// started again until resumed.
+	#[serde(default)]
+	suspended: bool,
 }
 
 /// A token that names one start of one deployment's program.
@@ -153,6 +163,21 @@ struct Supervised {
 	done: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
+impl Supervised {
+	/// A deployment that nothing runs or restarts: a suspended one (`Alive`), or one whose
+	/// program could not be brought back (`GaveUp`, so that the next provision starts it anew).
+	fn idle(record: Record, state: Life) -> Supervised {
+		let (_, life) = watch::channel(state);
+		let stop = CancellationToken::new();
+		stop.cancel();
+		Supervised { record: Mutex::new(record), life, stop, done: Mutex::new(None) }
+	}
+
+	fn suspended(&self) -> bool {
+		self.record.lock().is_ok_and(|r| r.suspended)
+	}
+}
+
 /// Deployments as local processes.
 pub struct LocalDriver {
 	config: LocalConfig,
@@ -185,6 +210,25 @@ fn record_path(dir: &Path, subscription: u64) -> PathBuf {
 	dir.join(format!("{subscription}.json"))
 }
 
+/// The deployment's own state directory, kept while it is suspended.
+fn state_path(dir: &Path, subscription: u64) -> PathBuf {
+	dir.join(subscription.to_string())
+}
+
+/// Stops a recorded process's group: SIGTERM, then SIGKILL after `grace`.
+async fn stop_process(process: Option<(i32, u64)>, grace: Duration) {
+	let Some((pid, _)) = process.filter(|_| alive(process)) else { return };
+	let _ = killpg(Pid::from_raw(pid), Signal::SIGTERM);
+	let deadline = tokio::time::Instant::now() + grace;
+	while alive(process) && tokio::time::Instant::now() < deadline {
+		tokio::time::sleep(Duration::from_millis(50)).await;
+	}
+	if alive(process) {
+		tracing::warn!(pid, "program ignored SIGTERM; killing it");
+		let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+	}
+}
+
 fn write_record(dir: &Path, record: &Record) -> Result<(), DriverError> {
 	let path = record_path(dir, record.subscription);
 	let tmp = path.with_extension("json.tmp");
@@ -195,8 +239,9 @@ fn write_record(dir: &Path, record: &Record) -> Result<(), DriverError> {
 		.map_err(|e| DriverError::Unavailable(format!("cannot write {}: {e}", path.display())))
 }
 
-fn fill(text: &str, host: IpAddr, port: u16, subscription: u64) -> String {
-	text.replace("{port}", &port.to_string())
+fn fill(text: &str, host: IpAddr, port: u16, subscription: u64, state: &Path) -> String {
+	text.replace("{state_dir}", &state.display().to_string())
+		.replace("{port}", &port.to_string())
 		.replace("{host}", &host.to_string())
 		.replace("{subscription}", &subscription.to_string())
 }
@@ -250,8 +295,19 @@ impl LocalDriver {
 					adopted = true;
 				}
 			}
-			tracing::info!(subscription = record.subscription, adopted, "deployment record found");
 			let subscription = record.subscription;
+			if record.suspended {
+				// Suspended: left stopped. A crash between marking it and stopping the program
+				// may have left the program running: the suspension is finished now.
+				if adopted {
+					let grace = Duration::from_millis(driver.config.stop_grace_ms);
+					stop_process(record.process, grace).await;
+				}
+				tracing::info!(subscription, "suspended deployment record found; left stopped");
+				deployments.insert(subscription, Arc::new(Supervised::idle(record, Life::Alive)));
+				continue;
+			}
+			tracing::info!(subscription, adopted, "deployment record found");
 			deployments.insert(subscription, driver.supervise(record, adopted));
 		}
 		drop(deployments);
@@ -315,18 +371,7 @@ impl LocalDriver {
 	async fn stop(&self, supervised: &Supervised) {
 		supervised.stop.cancel();
 		let process = supervised.record.lock().ok().and_then(|r| r.process);
-		if let Some((pid, _)) = process.filter(|_| alive(process)) {
-			let _ = killpg(Pid::from_raw(pid), Signal::SIGTERM);
-			let grace = Duration::from_millis(self.config.stop_grace_ms);
-			let deadline = tokio::time::Instant::now() + grace;
-			while alive(process) && tokio::time::Instant::now() < deadline {
-				tokio::time::sleep(Duration::from_millis(50)).await;
-			}
-			if alive(process) {
-				tracing::warn!(pid, "program ignored SIGTERM; killing it");
-				let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
-			}
-		}
+		stop_process(process, Duration::from_millis(self.config.stop_grace_ms)).await;
 		let task = supervised.done.lock().ok().and_then(|mut d| d.take());
 		if let Some(task) = task {
 			let _ = task.await;
@@ -456,14 +501,19 @@ fn spawn(
 	launch: &str,
 ) -> std::io::Result<tokio::process::Child> {
 	let (host, port, subscription) = (config.host, record.port, record.subscription);
+	let state = state_path(&config.state_dir, subscription);
+	std::fs::create_dir_all(&state)?;
 	let log = std::fs::OpenOptions::new()
 		.create(true)
 		.append(true)
 		.open(config.state_dir.join(format!("{subscription}.log")))?;
 	let mut command = Command::new(&record.program.command);
 	command
-		.args(record.program.args.iter().map(|a| fill(a, host, port, subscription)))
-		.envs(record.program.env.iter().map(|(k, v)| (k, fill(v, host, port, subscription))))
+		.args(record.program.args.iter().map(|a| fill(a, host, port, subscription, &state)))
+		.envs(
+			record.program.env.iter().map(|(k, v)| (k, fill(v, host, port, subscription, &state))),
+		)
+		.env("DINFRA_STATE_DIR", &state)
 		.env("DINFRA_SUBSCRIPTION", subscription.to_string())
 		.env("DINFRA_DEPLOYMENT_TYPE", record.deployment_type.to_string())
 		.env("DINFRA_DESCRIPTOR", record.descriptor.to_string())
@@ -486,13 +536,21 @@ impl Driver for LocalDriver {
 	}
 
 	async fn provision(&self, spec: &Spec) -> Result<Instance, DriverError> {
+		// A suspended deployment is started again over its kept state, never made anew.
+		let suspended =
+			self.deployments.lock().await.get(&spec.subscription).is_some_and(|s| s.suspended());
+		if suspended {
+			return self.resume(spec.subscription).await;
+		}
 		// `started`: this call started the program, so a failure removes what it made; a
-		// deployment that already existed is left to its supervisor.
-		let (supervised, started) = {
+		// deployment that already existed is left to its supervisor. `fresh`: nothing existed,
+		// so there is no state to keep.
+		let (supervised, started, fresh) = {
 			let mut deployments = self.deployments.lock().await;
 			match deployments.get(&spec.subscription) {
-				Some(s) if *s.life.borrow() == Life::Alive => (s.clone(), false),
+				Some(s) if *s.life.borrow() == Life::Alive => (s.clone(), false, false),
 				existing => {
+					let fresh = existing.is_none();
 					let program = self.program(spec.deployment_type).cloned().ok_or_else(|| {
 						DriverError::Refused(format!(
 							"this provider runs no local program for deployment type {}",
@@ -515,11 +573,12 @@ impl Driver for LocalDriver {
 						descriptor: spec.descriptor.clone(),
 						process: None,
 						launch: None,
+						suspended: false,
 					};
 					write_record(&self.config.state_dir, &record)?;
 					let supervised = self.supervise(record, false);
 					deployments.insert(spec.subscription, supervised.clone());
-					(supervised, true)
+					(supervised, true, fresh)
 				}
 			}
 		};
@@ -545,8 +604,85 @@ impl Driver for LocalDriver {
 					// Ours already, and still being restarted by its supervisor: not a refusal.
 					return Err(DriverError::Unavailable(why));
 				}
-				self.deprovision(spec.subscription).await?;
+				if fresh {
+					self.deprovision(spec.subscription).await?;
+				} else {
+					// A deployment that ran before keeps its state: only the chain's word
+					// (a deprovision) removes it. Its program is left stopped, to be started
+					// anew by the next provision.
+					self.stop(&supervised).await;
+					let record = supervised.record.lock().ok().map(|r| r.clone());
+					if let Some(record) = record {
+						self.deployments.lock().await.insert(
+							spec.subscription,
+							Arc::new(Supervised::idle(record, Life::GaveUp)),
+						);
+					}
+				}
 				return Err(DriverError::Refused(why));
+			}
+			tokio::time::sleep(Duration::from_millis(100)).await;
+		}
+	}
+
+	async fn suspend(&self, subscription: u64) -> Result<(), DriverError> {
+		let Some(supervised) = self.deployments.lock().await.get(&subscription).cloned() else {
+			tracing::info!(subscription, "nothing to suspend");
+			return Ok(());
+		};
+		// Marked first: a reactor that crashes before the program is stopped finishes the
+		// suspension when it starts again, instead of restarting the program.
+		let record = match supervised.record.lock() {
+			Ok(mut r) => {
+				r.suspended = true;
+				r.clone()
+			}
+			Err(_) => return Err(DriverError::Unavailable("a poisoned record lock".into())),
+		};
+		write_record(&self.config.state_dir, &record)?;
+		self.stop(&supervised).await;
+		tracing::info!(subscription, port = record.port, "program stopped; state directory kept");
+		Ok(())
+	}
+
+	async fn resume(&self, subscription: u64) -> Result<Instance, DriverError> {
+		let supervised = {
+			let mut deployments = self.deployments.lock().await;
+			let existing = deployments.get(&subscription).cloned().ok_or_else(|| {
+				DriverError::Refused(format!(
+					"no deployment is kept for subscription {subscription}"
+				))
+			})?;
+			if existing.suspended() {
+				let mut record = existing
+					.record
+					.lock()
+					.map_err(|_| DriverError::Unavailable("a poisoned record lock".into()))?
+					.clone();
+				record.suspended = false;
+				write_record(&self.config.state_dir, &record)?;
+				let supervised = self.supervise(record, false);
+				deployments.insert(subscription, supervised.clone());
+				tracing::info!(subscription, "program started again over its kept state");
+				supervised
+			} else {
+				existing
+			}
+		};
+		// Its state is never given up: a program slow to come back is tried again, not removed.
+		let deadline =
+			tokio::time::Instant::now() + Duration::from_millis(self.config.ready_timeout_ms);
+		loop {
+			let instance = self.instance(&supervised).await;
+			if instance.state == InstanceState::Running {
+				return Ok(instance);
+			}
+			if *supervised.life.borrow() == Life::GaveUp || tokio::time::Instant::now() >= deadline
+			{
+				return Err(DriverError::Unavailable(format!(
+					"the resumed program did not listen on its port within {} ms",
+					self.config.ready_timeout_ms
+				)));
 			}
 			tokio::time::sleep(Duration::from_millis(100)).await;
 		}
@@ -557,11 +693,16 @@ impl Driver for LocalDriver {
 		if let Some(supervised) = removed {
 			self.stop(&supervised).await;
 		}
-		match std::fs::remove_file(record_path(&self.config.state_dir, subscription)) {
+		let gone = |result: std::io::Result<()>, what: &str| match result {
 			Ok(()) => Ok(()),
 			Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-			Err(e) => Err(DriverError::Unavailable(format!("cannot remove the record: {e}"))),
-		}
+			Err(e) => Err(DriverError::Unavailable(format!("cannot remove the {what}: {e}"))),
+		};
+		gone(
+			std::fs::remove_dir_all(state_path(&self.config.state_dir, subscription)),
+			"state directory",
+		)?;
+		gone(std::fs::remove_file(record_path(&self.config.state_dir, subscription)), "record")
 	}
 
 	async fn status(&self, subscription: u64) -> Result<Option<Instance>, DriverError> {
@@ -590,7 +731,10 @@ mod tests {
 	#[test]
 	fn placeholders_are_filled_with_the_deployment_s_own_values() {
 		let host = IpAddr::V4(Ipv4Addr::LOCALHOST);
-		assert_eq!(fill("{host}:{port}/{subscription}", host, 20001, 7), "127.0.0.1:20001/7");
+		assert_eq!(
+			fill("{host}:{port}/{subscription} {state_dir}", host, 20001, 7, Path::new("/s/7")),
+			"127.0.0.1:20001/7 /s/7"
+		);
 	}
 
 	#[test]

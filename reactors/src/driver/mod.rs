@@ -1,10 +1,14 @@
 //! Drivers: where deployments are made.
 //!
-//! A driver knows one kind of infrastructure. The reactor asks it to provision and deprovision
-//! deployments and to list what exists; everything else (tasks, reports, reconciliation) is
-//! the same for every driver. Each call must be idempotent: provisioning a subscription that
-//! already has a deployment returns that deployment, and deprovisioning one that does not
-//! exist succeeds, because tasks arrive at least once and the reconciler repeats work.
+//! A driver knows one kind of infrastructure. The reactor asks it to provision, suspend, resume
+//! and deprovision deployments and to list what exists; everything else (tasks, reports,
+//! reconciliation) is the same for every driver. Each call must be idempotent: provisioning a
+//! subscription that already has a deployment returns that deployment (starting it if it was
+//! suspended), suspending a stopped one and deprovisioning one that does not exist succeed,
+//! because tasks arrive at least once and the reconciler repeats work.
+//!
+//! Suspending stops a deployment's compute and keeps its state (a VM's volumes, a process's
+//! state directory); only deprovisioning, on the chain's word, destroys state.
 
 pub mod cloudstack;
 pub mod local;
@@ -69,6 +73,17 @@ pub trait Driver: Send + Sync + 'static {
 
 	/// Makes the deployment, or returns the one that exists, once it runs.
 	fn provision(&self, spec: &Spec) -> impl Future<Output = Result<Instance, DriverError>> + Send;
+
+	/// Stops the deployment's compute and keeps its state, for a subscription whose funds ran
+	/// out. Suspending one that is stopped already, or does not exist, succeeds.
+	fn suspend(&self, subscription: u64) -> impl Future<Output = Result<(), DriverError>> + Send;
+
+	/// Starts a suspended deployment again from its kept state, at the same endpoint, once it
+	/// runs; one that runs already is returned as it is. `Refused` when nothing is kept.
+	fn resume(
+		&self,
+		subscription: u64,
+	) -> impl Future<Output = Result<Instance, DriverError>> + Send;
 
 	/// Removes the deployment. Removing one that does not exist succeeds.
 	fn deprovision(

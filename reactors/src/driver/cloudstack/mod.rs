@@ -7,8 +7,14 @@
 //!   `queryAsyncJobResult`; then `createTags` tags the VM with the subscription id. The VM is
 //!   found again by that tag (or, if the reactor stopped before tagging, by its name), so
 //!   provisioning twice makes one VM.
+//! - **Suspend and resume.** A subscription whose funds ran out is suspended: its VM is stopped
+//!   (`stopVirtualMachine`), which keeps its volumes; a top-up resumes it
+//!   (`startVirtualMachine`), over the same volumes and at the same address. Provisioning a
+//!   subscription whose VM is stopped starts it too.
 //! - **Deprovision.** `destroyVirtualMachine` with `expunge=true` for every VM of the
-//!   subscription; none is fine.
+//!   subscription; none is fine. Only this removes volumes, and only on the chain's word: a
+//!   suspension that ends without a top-up ends the subscription, and its deprovision task
+//!   comes then.
 //! - **List.** `listVirtualMachines` filtered by the tag, page by page.
 //! - **Errors.** CloudStack's error text and async-job failures become the `failed` reason.
 //!   Unreachable servers, credential errors and internal errors are retried instead: they are
@@ -478,6 +484,43 @@ impl CloudStackDriver {
 		Ok(vms)
 	}
 
+	/// Brings a subscription's VM to `Running`, starting it if it is stopped, and returns it.
+	async fn run(
+		&self,
+		subscription: u64,
+		mut vm: VirtualMachine,
+	) -> Result<Instance, DriverError> {
+		let deadline =
+			tokio::time::Instant::now() + Duration::from_secs(self.config().job_timeout_s);
+		loop {
+			let instance = self.instance(subscription, &vm);
+			match instance.state {
+				InstanceState::Running => return Ok(instance),
+				InstanceState::Stopped if vm.state == "Stopped" => {
+					self.client
+						.call_and_wait("startVirtualMachine", &[("id", vm.id.clone())])
+						.await?;
+				}
+				InstanceState::Stopped => {
+					return Err(DriverError::Refused(format!("the VM is {}", vm.state)));
+				}
+				InstanceState::Starting if tokio::time::Instant::now() >= deadline => {
+					return Err(DriverError::Refused(format!(
+						"the VM did not start within {} s",
+						self.config().job_timeout_s
+					)));
+				}
+				InstanceState::Starting => {
+					tokio::time::sleep(Duration::from_millis(self.config().job_poll_ms)).await;
+				}
+			}
+			vm = match self.find(subscription).await?.into_iter().next() {
+				Some(vm) => vm,
+				None => return Err(DriverError::Refused("the VM vanished while starting".into())),
+			};
+		}
+	}
+
 	async fn create(&self, spec: &Spec) -> Result<VirtualMachine, DriverError> {
 		let placement =
 			self.config().types.get(&spec.deployment_type.to_string()).ok_or_else(|| {
@@ -548,39 +591,30 @@ impl Driver for CloudStackDriver {
 
 	async fn provision(&self, spec: &Spec) -> Result<Instance, DriverError> {
 		let existing = self.find(spec.subscription).await?;
-		let mut vm = match existing.into_iter().next() {
+		let vm = match existing.into_iter().next() {
 			Some(vm) => vm,
 			None => self.create(spec).await?,
 		};
-		let deadline =
-			tokio::time::Instant::now() + Duration::from_secs(self.config().job_timeout_s);
-		loop {
-			let instance = self.instance(spec.subscription, &vm);
-			match instance.state {
-				InstanceState::Running => return Ok(instance),
-				InstanceState::Stopped if vm.state == "Stopped" => {
-					self.client
-						.call_and_wait("startVirtualMachine", &[("id", vm.id.clone())])
-						.await?;
-				}
-				InstanceState::Stopped => {
-					return Err(DriverError::Refused(format!("the VM is {}", vm.state)));
-				}
-				InstanceState::Starting if tokio::time::Instant::now() >= deadline => {
-					return Err(DriverError::Refused(format!(
-						"the VM did not start within {} s",
-						self.config().job_timeout_s
-					)));
-				}
-				InstanceState::Starting => {
-					tokio::time::sleep(Duration::from_millis(self.config().job_poll_ms)).await;
-				}
+		self.run(spec.subscription, vm).await
+	}
+
+	async fn suspend(&self, subscription: u64) -> Result<(), DriverError> {
+		for vm in self.find(subscription).await? {
+			if vm.state == "Stopped" {
+				continue;
 			}
-			vm = match self.find(spec.subscription).await?.into_iter().next() {
-				Some(vm) => vm,
-				None => return Err(DriverError::Refused("the VM vanished while starting".into())),
-			};
+			// A stopped VM keeps its volumes; only a destroy removes them.
+			self.client.call_and_wait("stopVirtualMachine", &[("id", vm.id.clone())]).await?;
+			tracing::info!(subscription, vm = vm.id, "VM stopped; its volumes are kept");
 		}
+		Ok(())
+	}
+
+	async fn resume(&self, subscription: u64) -> Result<Instance, DriverError> {
+		let vm = self.find(subscription).await?.into_iter().next().ok_or_else(|| {
+			DriverError::Refused(format!("no VM is kept for subscription {subscription}"))
+		})?;
+		self.run(subscription, vm).await
 	}
 
 	async fn deprovision(&self, subscription: u64) -> Result<(), DriverError> {
