@@ -1,5 +1,7 @@
 //! The whole local stack: `dinfra-node --dev`, OGate and `dinfra-reactor` with the local driver,
-//! through one subscription's life. Each step is checked on chain and on this machine.
+//! through one subscription's life: running, suspended when its funds run out (process stopped,
+//! state kept), resumed by a top-up over the same state, and gone when a second grace ends.
+//! Each step is checked on chain and on this machine.
 //!
 //! Bob is the provider, Dave his gateway's operator key, Charlie the subscriber. The reactor is
 //! the real binary, pulling OGate's feed; its deployment is the default local workload.
@@ -7,7 +9,7 @@
 #[path = "../../ogate/tests/support/mod.rs"]
 mod support;
 
-use dinfra_devnet::{find_event, PATIENCE};
+use dinfra_devnet::{event_in, find_event, submit, PATIENCE};
 use dinfra_ogate::chain::dinfra::{
 	self, runtime_types::dinfra_primitives::subscription::TerminationReason,
 };
@@ -17,6 +19,7 @@ use std::{
 	process::{Child, Command, Stdio},
 	time::{Duration, Instant},
 };
+use subxt_signer::sr25519::dev;
 use support::*;
 
 /// The reactor process; stopped (SIGTERM) when dropped, also when a test fails.
@@ -56,31 +59,48 @@ fn running(pid: i32) -> bool {
 		.is_ok_and(|stat| !stat.rsplit(')').next().is_some_and(|s| s.trim_start().starts_with('Z')))
 }
 
+/// Root shortens the minimum runway, so that the runs and graces of this test last seconds.
+const RUNWAY: u32 = 100;
+
+async fn set_min_runway(net: &Network, blocks: u32) {
+	use dinfra::runtime_types::{
+		dinfra_runtime::RuntimeCall, pallet_dinfra_subscription::pallet::Call,
+	};
+	let set = RuntimeCall::DinfraSubscription(Call::set_min_runway { blocks });
+	let sudo = dinfra::transactions().sudo().sudo(set);
+	let at = submit(&net.api, &dev::alice(), sudo).await;
+	assert_eq!(
+		event_in::<dinfra::dinfra_subscription::events::MinRunwaySet>(&at).await.new,
+		blocks
+	);
+}
+
+/// Waits until `check` holds, or fails with `what`.
+async fn until(what: &str, mut check: impl AsyncFnMut() -> bool) {
+	let deadline = Instant::now() + PATIENCE;
+	while !check().await {
+		assert!(Instant::now() < deadline, "timed out waiting until {what}");
+		tokio::time::sleep(Duration::from_millis(100)).await;
+	}
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn a_subscription_comes_up_as_a_local_process_and_is_gone_when_its_funds_run_out() {
+async fn a_subscription_runs_is_suspended_with_its_state_kept_resumes_and_is_gone_after_its_grace()
+{
 	let net = Network::start("stack").await;
 	let gate = net.start_gate(&[], None).await;
 	let state = tempfile::tempdir().unwrap();
 	let log = Path::new(env!("CARGO_TARGET_TMPDIR")).join("stack-reactor.log");
 	let _reactor = ReactorProcess::start(&gate, state.path(), &log);
 
-	// Provider setup: Bob registers, offers vm-small, makes Dave his operator.
+	// Provider setup: Bob registers, offers vm-small, makes Dave his operator. Root shortens
+	// the minimum runway, so that runs and graces take seconds.
 	net.provide().await;
+	set_min_runway(&net, RUNWAY).await;
 
 	// Charlie subscribes with exactly the minimum runway.
-	let min_runway: u32 = net
-		.api
-		.at_current_block()
-		.await
-		.unwrap()
-		.storage()
-		.fetch(dinfra::storage().dinfra_subscription().min_runway(), ())
-		.await
-		.unwrap()
-		.decode()
-		.unwrap();
 	let descriptor = json!({ "image": "debian-12", "open_ports": [80] });
-	let funding = PRICE * u128::from(min_runway);
+	let funding = PRICE * u128::from(RUNWAY);
 	let (id, subscribed) = net.subscribe_funded(&descriptor, funding).await;
 
 	// On chain: awarded to Bob, then reported running with a loopback endpoint.
@@ -91,13 +111,16 @@ async fn a_subscription_comes_up_as_a_local_process_and_is_gone_when_its_funds_r
 	let endpoint = String::from_utf8(running_event.endpoint.0.clone()).unwrap();
 	assert!(endpoint.starts_with("http://127.0.0.1:"), "{endpoint}");
 
-	// On the machine: the endpoint answers, as this subscription's deployment.
+	// On the machine: the endpoint answers, as this subscription's deployment, with its state.
 	let about = get(&endpoint).await.expect("the endpoint answers");
 	assert_eq!(about["subscription"], id);
 	assert_eq!(about["descriptor"], descriptor);
+	assert_eq!(about["state"]["boots"], 1);
 	let pid = about["pid"].as_i64().unwrap() as i32;
 	assert!(running(pid));
-	assert!(state.path().join(format!("{id}.json")).exists(), "the driver's record");
+	let record = state.path().join(format!("{id}.json"));
+	let kept = state.path().join(id.to_string()).join("workload.json");
+	assert!(record.exists() && kept.exists(), "the driver's record and the deployment's state");
 
 	// OGate's view agrees with the chain.
 	gate.wait_for_phase(id, "running").await;
@@ -107,24 +130,56 @@ async fn a_subscription_comes_up_as_a_local_process_and_is_gone_when_its_funds_r
 		(Some(endpoint.as_str()), &json!("running"))
 	);
 
-	// The funds run out; the chain suspends it, and ends it when the grace it earned (as long
-	// as it ran) is over, having paid Bob everything.
-	let (_, ended) = find_event::<dinfra::dinfra_subscription::events::Terminated>(
+	// 1. The funds run out: the chain suspends it; the reactor stops the process and keeps its
+	//    state.
+	let (suspended_at, suspended) = find_event::<dinfra::dinfra_subscription::events::Suspended>(
 		&net.api,
 		running_at.block_number(),
-		2 * u64::from(min_runway) + 300,
+		u64::from(RUNWAY) + 200,
+		|e| e.id == id,
+	)
+	.await;
+	gate.wait_for_phase(id, "suspended").await;
+	until("the process is stopped", async || !running(pid)).await;
+	assert!(get(&endpoint).await.is_none(), "no compute while suspended");
+	assert!(record.exists() && kept.exists(), "the record and the state are kept");
+	let view = gate.deployment(id).await;
+	assert_eq!(view["chain"]["grace_ends_at"], suspended.grace_ends_at);
+
+	// 2. Charlie tops up what a resume needs: the deployment comes back over its state.
+	let top_up = dinfra::transactions().dinfra_subscription().top_up(id, funding);
+	let topped = submit(&net.api, &dev::charlie(), top_up).await;
+	assert!(topped.block_number() > suspended_at.block_number());
+	event_in::<dinfra::dinfra_subscription::events::Resumed>(&topped).await;
+	gate.wait_for_phase(id, "running").await;
+	let mut resumed = None;
+	until("the deployment answers again", async || {
+		resumed = get(&endpoint).await;
+		resumed.is_some()
+	})
+	.await;
+	let resumed = resumed.unwrap();
+	assert_eq!(resumed["subscription"], id);
+	assert_ne!(resumed["pid"], about["pid"], "a new process");
+	assert_eq!(resumed["state"]["created_at"], about["state"]["created_at"], "the same state");
+	assert_eq!(resumed["state"]["boots"], 2);
+
+	// 3. The funds run out again and nobody tops up: after the grace the chain ends it, having
+	//    paid Bob everything, and the process, the record and the state are gone.
+	let (_, ended) = find_event::<dinfra::dinfra_subscription::events::Terminated>(
+		&net.api,
+		topped.block_number(),
+		2 * u64::from(RUNWAY) + 300,
 		|e| e.id == id,
 	)
 	.await;
 	assert!(matches!(ended.reason, TerminationReason::OutOfFunds), "{:?}", ended.reason);
-	assert_eq!((ended.paid, ended.refunded), (funding, 0));
-
-	// On the machine: the process is gone, the endpoint silent, the record removed.
-	let deadline = Instant::now() + PATIENCE;
-	while running(pid) || state.path().join(format!("{id}.json")).exists() {
-		assert!(Instant::now() < deadline, "the deployment outlived its subscription");
-		tokio::time::sleep(Duration::from_millis(100)).await;
-	}
+	assert_eq!((ended.paid, ended.refunded), (2 * funding, 0));
+	let new_pid = resumed["pid"].as_i64().unwrap() as i32;
+	until("the process, the record and the state are gone", async || {
+		!running(new_pid) && !record.exists() && !state.path().join(id.to_string()).exists()
+	})
+	.await;
 	assert!(get(&endpoint).await.is_none(), "nothing answers at {endpoint}");
 	gate.wait_for_phase(id, "ended").await;
 	assert_eq!(gate.deployment(id).await["reason"], "out_of_funds");
