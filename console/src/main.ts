@@ -6,6 +6,7 @@ import { cryptoWaitReady, isAddress } from '@polkadot/util-crypto';
 import { connect, type Chain, type ConnectionState } from './chain';
 import { descriptorBytes, rawCid } from './cid';
 import { fundingProblem, runwayBlocks, runwayHours } from './runway';
+import { describeStanding, standingProblem, suspension, type StandingTopUp } from './continuity';
 import { readForm, renderForm, type Schema } from './schemaform';
 import { encodeTarget, type Target } from './target';
 import { send, type Account, type Progress } from './tx';
@@ -280,6 +281,37 @@ interface View {
   owedNow: { toBigInt(): bigint };
   runway: { isSome: boolean; unwrap(): { toNumber(): number } };
   expiresAt: { isSome: boolean; unwrap(): { toNumber(): number } };
+  pricePerBlock: { isSome: boolean; unwrap(): { toBigInt(): bigint } };
+  graceEndsAt: { isSome: boolean; unwrap(): { toNumber(): number } };
+}
+
+/** The relay chain's block number as of the best block: the billing clock. */
+async function relayNow(): Promise<number> {
+  const number = await chain!.api.query.parachainSystem.lastRelayChainBlockNumber();
+  return Number(number.toString());
+}
+
+/** Subscription `id`'s standing top-up, if it has one. */
+async function standingTopUp(id: number): Promise<StandingTopUp | null> {
+  const entry = (await chain!.api.query.dinfraSubscription.standingTopUps(id)) as unknown as {
+    isSome: boolean;
+    unwrap(): {
+      sponsor: { toString(): string };
+      amount: { toBigInt(): bigint };
+      minInterval: { toNumber(): number };
+      cap: { toBigInt(): bigint };
+      drawn: { toBigInt(): bigint };
+    };
+  };
+  if (!entry.isSome) return null;
+  const s = entry.unwrap();
+  return {
+    sponsor: s.sponsor.toString(),
+    amount: s.amount.toBigInt(),
+    minInterval: s.minInterval.toNumber(),
+    cap: s.cap.toBigInt(),
+    drawn: s.drawn.toBigInt(),
+  };
 }
 
 async function view(id: number): Promise<View | null> {
@@ -325,13 +357,28 @@ async function drawSubscriptions(): Promise<void> {
   // Rows are updated in place, so that an amount being typed survives the next block.
   const body = $('subscriptions');
   const shown = new Set<string>();
+  const now = mine.length > 0 ? await relayNow() : 0;
   for (const id of mine) {
     const v = await view(id);
     if (!v) continue;
     shown.add(String(id));
     const runway = v.runway.isSome ? v.runway.unwrap().toNumber() : null;
-    const low = runway !== null && runway < chain.lowFundsWarning;
+    const suspended = v.phase.type === 'Suspended' && v.graceEndsAt.isSome;
+    const low = suspended || (runway !== null && runway < chain.lowFundsWarning);
+    const standing = await standingTopUp(id);
     const tr = body.querySelector<HTMLTableRowElement>(`tr[data-subscription="${id}"]`) ?? subscriptionRow(id);
+    tr.dataset.drawn = String(standing?.drawn ?? 0n);
+    const runwayText = suspended
+      ? suspension(
+          v.graceEndsAt.unwrap().toNumber(),
+          now,
+          v.balance.toBigInt(),
+          v.pricePerBlock.isSome ? v.pricePerBlock.unwrap().toBigInt() : 0n,
+          chain.minRunway,
+        )
+      : runway === null
+        ? '-'
+        : `${runway} blocks${low ? ' (funds are low: top up)' : ''}`;
     const cells: Record<string, string> = {
       id: String(id),
       phase: v.phase.type,
@@ -339,8 +386,9 @@ async function drawSubscriptions(): Promise<void> {
       endpoint: v.endpoint.isSome ? text(v.endpoint.unwrap()) : '-',
       balance: formatDinf(v.balance.toBigInt()),
       owed: formatDinf(v.owedNow.toBigInt()),
-      runway: runway === null ? '-' : `${runway} blocks${low ? ' (funds are low: top up)' : ''}`,
+      runway: runwayText,
       expires: v.expiresAt.isSome ? String(v.expiresAt.unwrap().toNumber()) : '-',
+      standing: describeStanding(standing, me),
     };
     for (const [name, value] of Object.entries(cells)) {
       const td = tr.querySelector<HTMLTableCellElement>(`td.${name}`);
@@ -358,7 +406,7 @@ async function drawSubscriptions(): Promise<void> {
 function subscriptionRow(id: number): HTMLTableRowElement {
   const tr = document.createElement('tr');
   tr.dataset.subscription = String(id);
-  for (const name of ['id', 'phase', 'provider', 'endpoint', 'balance', 'owed', 'runway', 'expires']) {
+  for (const name of ['id', 'phase', 'provider', 'endpoint', 'balance', 'owed', 'runway', 'expires', 'standing']) {
     const td = document.createElement('td');
     td.className = name;
     tr.append(td);
@@ -391,10 +439,57 @@ function subscriptionRow(id: number): HTMLTableRowElement {
       await renderSubscriptions();
     }
   };
-  actions.append(amount, topUp, end);
+  actions.append(amount, topUp, end, standingControls(id, tr));
   tr.append(actions);
   $('subscriptions').append(tr);
   return tr;
+}
+
+/**
+ * The controls of subscription `id`'s standing top-up: set or change the caller's (an amount
+ * drawn when the funds run low, at most every so many blocks, up to a cap), or cancel it.
+ */
+function standingControls(id: number, tr: HTMLTableRowElement): HTMLElement {
+  const box = document.createElement('div');
+  box.className = 'standing-controls';
+  const field = (name: string, label: string, placeholder: string) => {
+    const input = document.createElement('input');
+    input.className = `standing-${name}`;
+    input.setAttribute('aria-label', `standing top-up ${label} for subscription ${id}`);
+    input.placeholder = placeholder;
+    input.size = 6;
+    return input;
+  };
+  const amount = field('amount', 'amount in DINF', 'DINF');
+  const interval = field('interval', 'least blocks between draws', 'blocks');
+  const cap = field('cap', 'cap in DINF', 'cap');
+  const set = document.createElement('button');
+  set.textContent = 'Set standing top-up';
+  set.className = 'standing-set';
+  set.onclick = async () => {
+    try {
+      const [a, c] = [parseDinf(amount.value), parseDinf(cap.value)];
+      const blocks = interval.value.trim() === '' ? 0 : Number(interval.value);
+      if (!Number.isInteger(blocks) || blocks < 0) throw new Error('the interval must be whole blocks');
+      const problem = standingProblem(a, c, BigInt(tr.dataset.drawn ?? '0'));
+      if (problem) throw new Error(problem);
+      if (await transact(`standing top-up ${id}`, () => chain!.api.tx.dinfraSubscription.setStandingTopUp(id, a, blocks, c))) {
+        await renderSubscriptions();
+      }
+    } catch (e) {
+      log(`standing top-up ${id} refused: ${e instanceof Error ? e.message : String(e)}`, 'error');
+    }
+  };
+  const cancel = document.createElement('button');
+  cancel.textContent = 'Cancel standing top-up';
+  cancel.className = 'standing-cancel';
+  cancel.onclick = async () => {
+    if (await transact(`cancel standing top-up ${id}`, () => chain!.api.tx.dinfraSubscription.cancelStandingTopUp(id))) {
+      await renderSubscriptions();
+    }
+  };
+  box.append(amount, interval, cap, set, cancel);
+  return box;
 }
 
 /** The provider's OGate view of its deployments, by id, when a token is given and it answers. */

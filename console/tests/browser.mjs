@@ -1,7 +1,8 @@
 // The console in Debian's Chromium against a real `dinfra-node --dev`, driven by playwright-core:
 // a provider sets up in the page, a dev account subscribes and sees the award, the deployment
-// shows Running after the provider's report, a top-up and a termination, each checked against
-// the chain. A screenshot of each step goes to test-artifacts/.
+// shows Running after the provider's report, a top-up, a standing top-up set and cancelled, a
+// suspension shown with its grace and resumed by a top-up, and a termination, each checked
+// against the chain. A screenshot of each step goes to test-artifacts/.
 //
 // Needs the built node ($CARGO_TARGET_DIR/debug/dinfra-node) and /usr/bin/chromium.
 
@@ -218,6 +219,56 @@ try {
     return shown === `${whole}${fraction ? `.${fraction}` : ''} DINF` && balance > 500_000_000_000n;
   });
   await shot('topped-up');
+
+  // A standing top-up: set in the page, shown from the chain, cancelled.
+  await row.locator('.standing-amount').fill('0.05');
+  await row.locator('.standing-interval').fill('10');
+  await row.locator('.standing-cap').fill('0.2');
+  await row.locator('.standing-set').click();
+  await finalized(`standing top-up ${id}`);
+  const standing = (await api.query.dinfraSubscription.standingTopUps(id)).unwrap();
+  if (standing.sponsor.toString() !== bob.address || standing.amount.toBigInt() !== 50_000_000_000n || standing.minInterval.toNumber() !== 10 || standing.cap.toBigInt() !== 200_000_000_000n) {
+    throw new Error(`the standing top-up on chain is not the page's: ${standing.toString()}`);
+  }
+  await eventually('the standing top-up shows', async () =>
+    (await row.locator('.standing').innerText()) === '0.05 DINF when funds run low, at most every 10 blocks; 0.2 DINF of 0.2 DINF left; paid by you',
+  );
+  await shot('standing-top-up');
+  await row.locator('.standing-cancel').click();
+  await finalized(`cancel standing top-up ${id}`);
+  await eventually('the standing top-up is gone', async () => (await row.locator('.standing').innerText()) === 'none');
+  if ((await api.query.dinfraSubscription.standingTopUps(id)).isSome) throw new Error('the chain still holds the standing top-up');
+
+  // Suspension: Root shortens the minimum runway, Bob subscribes for 50 blocks, Alice reports it
+  // running; when its funds run out the page shows it suspended with its grace and what a
+  // resume needs, and Bob's top-up in the page resumes it.
+  const signed = (tx, who) =>
+    new Promise((resolve, reject) =>
+      tx.signAndSend(who, ({ status, dispatchError }) => {
+        if (dispatchError) reject(new Error(dispatchError.toString()));
+        // With fast blocks the node may report a transaction finalized without in-block first.
+        if (status.isInBlock || status.isFinalized) resolve();
+        if (status.isInvalid || status.isDropped || status.isUsurped) reject(new Error(`transaction ${status.type}`));
+      }).catch(reject),
+    );
+  await signed(api.tx.sudo.sudo(api.tx.dinfraSubscription.setMinRunway(50)), alice);
+  const second = (await api.query.dinfraSubscription.intake()).nextId.toNumber();
+  await signed(api.tx.dinfraSubscription.subscribe(0, cid, 'Any', 1_000_000_000n, 50_000_000_000n), bob);
+  await eventually('the second subscription is awarded', async () => (await api.call.dinfraApi.subscription(second)).unwrap().phase.type === 'Provisioning');
+  await signed(api.tx.dinfraSubscription.reportDeployment(second, { Running: { endpoint: 'http://127.0.0.1:20001' } }), alice);
+  const suspendedRow = page.locator(`#subscriptions tr[data-subscription="${second}"]`);
+  await eventually('the suspension shows with its grace', async () => {
+    const runway = await suspendedRow.locator('.runway').innerText();
+    return (await suspendedRow.locator('.phase').innerText()) === 'Suspended'
+      && /^suspended: its grace ends in \d+ blocks \(about .+\); top up at least 0\.05 DINF to resume$/.test(runway);
+  }, 60_000);
+  await shot('suspended');
+  await suspendedRow.locator('.top-up-amount').fill('0.05');
+  await suspendedRow.locator('.top-up').click();
+  await finalized(`top up ${second}`);
+  await eventually('it runs again', async () => (await suspendedRow.locator('.phase').innerText()) === 'Running');
+  if ((await api.call.dinfraApi.subscription(second)).unwrap().phase.type !== 'Running') throw new Error('the chain does not show it resumed');
+  await shot('resumed');
 
   // Bob terminates; the subscription is gone from the page, and the chain holds only the record
   // of its end: phase Ended, ended by the subscriber.

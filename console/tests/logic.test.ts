@@ -5,6 +5,7 @@ import { fundingProblem, runwayBlocks, runwayHours } from '../src/runway';
 import { encodeTarget, MAX_PREFERRED } from '../src/target';
 import { decodeRecord, describeRecord, meanProvisioning, type TrackRecord } from '../src/record';
 import { formatDinf, parseDinf, UNIT } from '../src/units';
+import { describeStanding, duration, standingProblem, suspension } from '../src/continuity';
 
 describe('DINF amounts', () => {
   it('parse exactly, to the smallest unit', () => {
@@ -151,5 +152,34 @@ describe('track records', () => {
     expect(decoded.provisioningBlocks).toBe(12n);
     expect(decoded.slashed).toBe(100n);
     expect(decoded.probationUntil).toBeNull();
+  });
+});
+
+describe('funding continuity', () => {
+  it('turns relay blocks into durations at 6 s each', () => {
+    expect(duration(0)).toBe('0 s');
+    expect(duration(5)).toBe('30 s');
+    expect(duration(95)).toBe('9 min');
+    expect(duration(600)).toBe('1 h');
+    expect(duration(14_400 + 50)).toBe('24 h 5 min');
+  });
+
+  it('says how long a suspension has left and what a resume needs', () => {
+    expect(suspension(1_100, 1_000, 0n, 1_000_000_000n, 600)).toBe(
+      'suspended: its grace ends in 100 blocks (about 10 min); top up at least 0.6 DINF to resume',
+    );
+    expect(suspension(1_000, 1_000, 10n, 10n, 1)).toBe('suspended: its grace is ending; top up to resume');
+  });
+
+  it('describes a standing top-up and refuses what the chain would', () => {
+    const standing = { sponsor: 'bob', amount: UNIT, minInterval: 10, cap: 5n * UNIT, drawn: 2n * UNIT };
+    expect(describeStanding(standing, 'bob')).toBe(
+      '1 DINF when funds run low, at most every 10 blocks; 3 DINF of 5 DINF left; paid by you',
+    );
+    expect(describeStanding(null, 'bob')).toBe('none');
+    expect(standingProblem(0n, UNIT, 0n)).toContain('add something');
+    expect(standingProblem(2n, 1n, 0n)).toContain('at least one top-up');
+    expect(standingProblem(1n, 2n, 2n)).toContain('above what was drawn');
+    expect(standingProblem(1n, 2n, 1n)).toBeNull();
   });
 });

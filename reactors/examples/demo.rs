@@ -6,7 +6,8 @@
 //! 2. A subscription: Bob publishes a descriptor and subscribes with the minimum runway.
 //! 3. The deployment: the reactor starts a process and OGate reports it running; the demo calls
 //!    its endpoint.
-//! 4. The funds run out: the chain ends the subscription and pays Alice.
+//! 4. The funds run out: the chain suspends the subscription for a grace as long as it ran,
+//!    then ends it and pays Alice.
 //! 5. The process is gone: its endpoint no longer answers.
 
 use dinfra_devnet::{find_event, Api, At};
@@ -149,7 +150,8 @@ async fn main() -> anyhow::Result<()> {
 	println!("   GET {endpoint} -> {answer}");
 
 	step(&format!(
-		"4. The funds run out: {min_runway} billing blocks after the deployment started running"
+		"4. The funds run out {min_runway} billing blocks after the deployment started running; \
+		 the chain suspends it for as long again, then ends it"
 	));
 	let (ended_at, ended) = find_event::<dinfra::dinfra_subscription::events::Terminated>(
 		&api,
