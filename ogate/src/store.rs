@@ -327,6 +327,25 @@ fn get<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
 	Ok(serde_json::from_slice(bytes)?)
 }
 
+/// Moves a deployment from phase `from` to `to` at finalized block `number`; whether it did (it
+/// exists and was in `from`).
+fn move_phase(
+	table: &mut redb::Table<'_, u64, &'static [u8]>,
+	subscription: u64,
+	from: Phase,
+	to: Phase,
+	number: u32,
+) -> Result<bool, StoreError> {
+	let Some(mut dep) = load(table, subscription)? else { return Ok(false) };
+	if dep.phase != from {
+		return Ok(false);
+	}
+	dep.phase = to;
+	dep.updated_block = number;
+	table.insert(subscription, put(&dep).as_slice())?;
+	Ok(true)
+}
+
 /// One deployment record from the deployments table, if there is one.
 fn load(
 	table: &impl ReadableTable<u64, &'static [u8]>,
@@ -523,26 +542,19 @@ impl Store {
 						emit(*subscription, Action::Deprovision { reason: reason.clone() })?;
 					}
 				}
+				// Only a deployment handed out and running has compute to stop; a repeated event
+				// finds it moved already and makes no second task.
 				ChainChange::Suspended { subscription, grace_ends_at } => {
-					let Some(mut dep) = load(&deployments, *subscription)? else { continue };
-					// Only a deployment handed out and running has compute to stop.
-					if dep.phase != Phase::Running {
-						continue;
+					let (from, to) = (Phase::Running, Phase::Suspended);
+					if move_phase(&mut deployments, *subscription, from, to, number)? {
+						emit(*subscription, Action::Suspend { grace_ends_at: *grace_ends_at })?;
 					}
-					dep.phase = Phase::Suspended;
-					dep.updated_block = number;
-					deployments.insert(*subscription, put(&dep).as_slice())?;
-					emit(*subscription, Action::Suspend { grace_ends_at: *grace_ends_at })?;
 				}
 				ChainChange::Resumed { subscription, expires_at } => {
-					let Some(mut dep) = load(&deployments, *subscription)? else { continue };
-					if dep.phase != Phase::Suspended {
-						continue;
+					let (from, to) = (Phase::Suspended, Phase::Running);
+					if move_phase(&mut deployments, *subscription, from, to, number)? {
+						emit(*subscription, Action::Resume { expires_at: *expires_at })?;
 					}
-					dep.phase = Phase::Running;
-					dep.updated_block = number;
-					deployments.insert(*subscription, put(&dep).as_slice())?;
-					emit(*subscription, Action::Resume { expires_at: *expires_at })?;
 				}
 				ChainChange::Notice { subscription, notice } => {
 					let held = load(&deployments, *subscription)?

@@ -368,6 +368,24 @@ impl LocalDriver {
 		Instance { subscription, endpoint: Some(self.endpoint(port)), state }
 	}
 
+	/// Waits until the deployment's program accepts connections on its port: the instance, or
+	/// `Err(gave_up)` once its supervisor gave up (`true`) or `ready_timeout_ms` passed (`false`).
+	async fn until_listening(&self, supervised: &Supervised) -> Result<Instance, bool> {
+		let deadline =
+			tokio::time::Instant::now() + Duration::from_millis(self.config.ready_timeout_ms);
+		loop {
+			let instance = self.instance(supervised).await;
+			if instance.state == InstanceState::Running {
+				return Ok(instance);
+			}
+			let gave_up = *supervised.life.borrow() == Life::GaveUp;
+			if gave_up || tokio::time::Instant::now() >= deadline {
+				return Err(gave_up);
+			}
+			tokio::time::sleep(Duration::from_millis(100)).await;
+		}
+	}
+
 	async fn stop(&self, supervised: &Supervised) {
 		supervised.stop.cancel();
 		let process = supervised.record.lock().ok().and_then(|r| r.process);
@@ -583,46 +601,38 @@ impl Driver for LocalDriver {
 			}
 		};
 		// Running once the port accepts connections.
-		let deadline =
-			tokio::time::Instant::now() + Duration::from_millis(self.config.ready_timeout_ms);
-		loop {
-			let instance = self.instance(&supervised).await;
-			if instance.state == InstanceState::Running {
-				return Ok(instance);
-			}
-			let gave_up = *supervised.life.borrow() == Life::GaveUp;
-			if gave_up || tokio::time::Instant::now() >= deadline {
-				let why = if gave_up {
-					"the program keeps exiting".to_string()
-				} else {
-					format!(
-						"the program did not listen on its port within {} ms",
-						self.config.ready_timeout_ms
-					)
-				};
-				if !started && !gave_up {
-					// Ours already, and still being restarted by its supervisor: not a refusal.
-					return Err(DriverError::Unavailable(why));
-				}
-				if fresh {
-					self.deprovision(spec.subscription).await?;
-				} else {
-					// A deployment that ran before keeps its state: only the chain's word
-					// (a deprovision) removes it. Its program is left stopped, to be started
-					// anew by the next provision.
-					self.stop(&supervised).await;
-					let record = supervised.record.lock().ok().map(|r| r.clone());
-					if let Some(record) = record {
-						self.deployments.lock().await.insert(
-							spec.subscription,
-							Arc::new(Supervised::idle(record, Life::GaveUp)),
-						);
-					}
-				}
-				return Err(DriverError::Refused(why));
-			}
-			tokio::time::sleep(Duration::from_millis(100)).await;
+		let gave_up = match self.until_listening(&supervised).await {
+			Ok(instance) => return Ok(instance),
+			Err(gave_up) => gave_up,
+		};
+		let why = if gave_up {
+			"the program keeps exiting".to_string()
+		} else {
+			format!(
+				"the program did not listen on its port within {} ms",
+				self.config.ready_timeout_ms
+			)
+		};
+		if !started && !gave_up {
+			// Ours already, and still being restarted by its supervisor: not a refusal.
+			return Err(DriverError::Unavailable(why));
 		}
+		if fresh {
+			self.deprovision(spec.subscription).await?;
+		} else {
+			// A deployment that ran before keeps its state: only the chain's word
+			// (a deprovision) removes it. Its program is left stopped, to be started
+			// anew by the next provision.
+			self.stop(&supervised).await;
+			let record = supervised.record.lock().ok().map(|r| r.clone());
+			if let Some(record) = record {
+				self.deployments
+					.lock()
+					.await
+					.insert(spec.subscription, Arc::new(Supervised::idle(record, Life::GaveUp)));
+			}
+		}
+		Err(DriverError::Refused(why))
 	}
 
 	async fn suspend(&self, subscription: u64) -> Result<(), DriverError> {
@@ -670,22 +680,12 @@ impl Driver for LocalDriver {
 			}
 		};
 		// Its state is never given up: a program slow to come back is tried again, not removed.
-		let deadline =
-			tokio::time::Instant::now() + Duration::from_millis(self.config.ready_timeout_ms);
-		loop {
-			let instance = self.instance(&supervised).await;
-			if instance.state == InstanceState::Running {
-				return Ok(instance);
-			}
-			if *supervised.life.borrow() == Life::GaveUp || tokio::time::Instant::now() >= deadline
-			{
-				return Err(DriverError::Unavailable(format!(
-					"the resumed program did not listen on its port within {} ms",
-					self.config.ready_timeout_ms
-				)));
-			}
-			tokio::time::sleep(Duration::from_millis(100)).await;
-		}
+		self.until_listening(&supervised).await.map_err(|_| {
+			DriverError::Unavailable(format!(
+				"the resumed program did not listen on its port within {} ms",
+				self.config.ready_timeout_ms
+			))
+		})
 	}
 
 	async fn deprovision(&self, subscription: u64) -> Result<(), DriverError> {
