@@ -69,6 +69,80 @@ export function send(
       if (result.isError) {
         reject(new DispatchFailure(`the transaction was dropped: ${result.status.type}`));
       }
-    }).catch((e: unknown) => reject(new DispatchFailure(e instanceof Error ? e.message : String(e))));
+    }).catch((e: unknown) => {
+      const message = e instanceof Error ? e.message : String(e);
+      // The very same signed transaction is in the pool already (the connection was re-made and
+      // the submission sent again): it is not a failure. Follow it into a finalized block.
+      if (message.includes('1013')) {
+        onProgress('signed');
+        finalizedInclusion(api, tx.hash.toHex()).then((found) => {
+          if (found.error) {
+            reject(new DispatchFailure(explain(api, found.error)));
+            return;
+          }
+          onProgress('finalized');
+          resolve({ blockHash: found.blockHash, events: found.events });
+        }, reject);
+        return;
+      }
+      reject(new DispatchFailure(message));
+    });
+  });
+}
+
+type Included = {
+  blockHash: string;
+  events: { section: string; method: string; data: unknown[] }[];
+  error?: unknown;
+};
+
+/**
+ * Waits for the finalized block that includes the extrinsic `hash`, at most 100 finalized
+ * blocks (longer than a transaction's default era of 64 blocks), and returns its events and
+ * its dispatch error, if it failed.
+ */
+function finalizedInclusion(api: ApiPromise, hash: string): Promise<Included> {
+  return new Promise((resolve, reject) => {
+    let seen = 0;
+    let finished = false;
+    let unsubscribe: (() => void) | null = null;
+    const done = (f: () => void) => {
+      finished = true;
+      unsubscribe?.();
+      f();
+    };
+    api.rpc.chain
+      .subscribeFinalizedHeads(async (header) => {
+        if (finished) return;
+        seen += 1;
+        const blockHash = header.hash.toHex();
+        const block = await api.rpc.chain.getBlock(blockHash);
+        const index = block.block.extrinsics.findIndex((x) => x.hash.toHex() === hash);
+        if (index < 0) {
+          if (seen > 100) done(() => reject(new DispatchFailure('the transaction was not included')));
+          return;
+        }
+        const records = (await (await api.at(blockHash)).query.system.events()) as unknown as {
+          phase: { isApplyExtrinsic: boolean; asApplyExtrinsic: { toNumber(): number } };
+          event: { section: string; method: string; data: { toJSON(): unknown } & unknown[] };
+        }[];
+        const ours = records.filter((r) => r.phase.isApplyExtrinsic && r.phase.asApplyExtrinsic.toNumber() === index);
+        const failed = ours.find((r) => r.event.section === 'system' && r.event.method === 'ExtrinsicFailed');
+        done(() =>
+          resolve({
+            blockHash,
+            events: ours.map(({ event }) => ({
+              section: event.section,
+              method: event.method,
+              data: event.data.toJSON() as unknown[],
+            })),
+            error: failed ? (failed.event.data as unknown[])[0] : undefined,
+          }),
+        );
+      })
+      .then((u) => {
+        unsubscribe = u;
+        if (finished) u();
+      }, reject);
   });
 }
