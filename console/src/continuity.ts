@@ -1,23 +1,13 @@
 // Funding continuity as people read it: the grace of a suspended subscription, what a resume
 // needs, and a standing top-up, from the chain's numbers.
 
-import { RELAY_BLOCKS_PER_HOUR } from './runway';
+import { duration, until } from './time';
 import { formatDinf } from './units';
-
-/** Relay-chain blocks as a duration, at the relay chain's 6 s per block: "1 h 5 min", "40 s". */
-export function duration(blocks: number): string {
-  const seconds = Math.max(0, blocks) * (3_600 / RELAY_BLOCKS_PER_HOUR);
-  const hours = Math.floor(seconds / 3_600);
-  const minutes = Math.floor((seconds % 3_600) / 60);
-  if (hours > 0) return minutes > 0 ? `${hours} h ${minutes} min` : `${hours} h`;
-  if (minutes > 0) return `${minutes} min`;
-  return `${seconds} s`;
-}
 
 /**
  * A suspended subscription's state in words: how long its grace has left at the relay chain's
- * `relayNow`, and what a top-up must add to resume it (its funds must reach `MinRunway` blocks
- * at its price).
+ * `relayNow` (and when that is, from `now`), and what a top-up must add to resume it (its funds
+ * must reach `MinRunway` blocks at its price).
  */
 export function suspension(
   graceEndsAt: number,
@@ -25,12 +15,16 @@ export function suspension(
   balance: bigint,
   pricePerBlock: bigint,
   minRunway: number,
+  now: Date,
 ): string {
   const left = graceEndsAt - relayNow;
   const needed = pricePerBlock * BigInt(minRunway) - balance;
-  const grace = left > 0 ? `ends in ${left} blocks (about ${duration(left)})` : 'is ending';
+  const grace =
+    left > 0
+      ? `its state is kept for ${duration(left)} more (ends ${until(graceEndsAt, relayNow, now)})`
+      : 'its grace is ending';
   const topUp = needed > 0n ? `top up at least ${formatDinf(needed)} to resume` : 'top up to resume';
-  return `suspended: its grace ${grace}; ${topUp}`;
+  return `Suspended, funds ran out: ${grace}; ${topUp}.`;
 }
 
 /** A standing top-up as the chain stores it. */
@@ -42,11 +36,11 @@ export interface StandingTopUp {
   drawn: bigint;
 }
 
-/** A standing top-up in words; `me` is the account looking at it. */
-export function describeStanding(standing: StandingTopUp | null, me: string): string {
+/** A standing top-up in words; `me` is the account looking at it, `name` names another sponsor. */
+export function describeStanding(standing: StandingTopUp | null, me: string, name = standing?.sponsor): string {
   if (!standing) return 'none';
-  const who = standing.sponsor === me ? 'you' : standing.sponsor;
-  const every = standing.minInterval > 0 ? `, at most every ${standing.minInterval} blocks` : '';
+  const who = standing.sponsor === me ? 'you' : name;
+  const every = standing.minInterval > 0 ? `, at most every ${duration(standing.minInterval)}` : '';
   const left = standing.cap - standing.drawn;
   return `${formatDinf(standing.amount)} when funds run low${every}; ${formatDinf(left)} of ${formatDinf(
     standing.cap,

@@ -1,6 +1,7 @@
 // A provider's track record, as the chain keeps it (`DinfraApi.provider_record`, and in each
 // quote), in words a subscriber reads before choosing an offer.
 
+import { RELAY_BLOCK_SECONDS } from './time';
 import { formatDinf } from './units';
 
 /** The chain's `TrackRecord`, decoded to plain numbers. */
@@ -18,9 +19,6 @@ export interface TrackRecord {
   /** The relay-chain block at which a probation ends, if one was ever started. */
   probationUntil: number | null;
 }
-
-/** Seconds per relay-chain block, the clock the chain counts provisioning time on. */
-export const RELAY_BLOCK_SECONDS = 6;
 
 /** The mean time from award to running, in words ("about 2 min"), or null with no run yet. */
 export function meanProvisioning(record: TrackRecord): string | null {

@@ -1,8 +1,8 @@
 // The runway of a subscription: how many billing blocks its funds pay for, and whether the
 // chain will accept it.
 
-/** Relay-chain blocks per hour: billing counts relay blocks (6 s each). */
-export const RELAY_BLOCKS_PER_HOUR = 600;
+import { duration } from './time';
+import { formatDinf } from './units';
 
 /** Whole billing blocks `funding` pays for at `pricePerBlock`; `null` for a free offering. */
 export function runwayBlocks(funding: bigint, pricePerBlock: bigint): bigint | null {
@@ -10,12 +10,6 @@ export function runwayBlocks(funding: bigint, pricePerBlock: bigint): bigint | n
     return null;
   }
   return funding / pricePerBlock;
-}
-
-/** A runway in hours, to one decimal, for people. */
-export function runwayHours(blocks: bigint): string {
-  const tenths = (blocks * 10n) / BigInt(RELAY_BLOCKS_PER_HOUR);
-  return `${tenths / 10n}.${tenths % 10n} h`;
 }
 
 /**
@@ -36,9 +30,15 @@ export function fundingProblem(
   }
   if (blocks < BigInt(minRunway)) {
     const needed = pricePerBlock * BigInt(minRunway);
-    return `a paid subscription needs at least ${minRunway} blocks of funds (${runwayHours(
-      BigInt(minRunway),
-    )}): at least ${needed} units at this price`;
+    return `a paid subscription needs at least ${minRunway} blocks of funds (about ${duration(
+      minRunway,
+    )}): at least ${formatDinf(needed)} at this price`;
   }
   return null;
+}
+
+/** What a funding buys, in words: "600 blocks: about 1 h of running at this price". */
+export function describeRunway(blocks: bigint | null): string {
+  if (blocks === null) return 'free: no funds are spent';
+  return `${blocks} blocks: about ${duration(Number(blocks))} of running at this price`;
 }

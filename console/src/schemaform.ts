@@ -1,6 +1,7 @@
 // A form generated from a deployment type's JSON Schema, and the descriptor it makes.
 
 export interface Property {
+  title?: string;
   type?: string;
   enum?: unknown[];
   description?: string;
@@ -16,7 +17,14 @@ export interface Schema {
   properties?: Record<string, Property>;
 }
 
-/** Builds one labelled field per property into `root`. */
+/** A property's label: its schema title, or its name in words ("ssh_authorized_keys" -> "Ssh authorized keys"). */
+export function fieldLabel(name: string, property: Property): string {
+  if (property.title) return property.title;
+  const words = name.replace(/[_-]+/g, ' ').trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** Builds one labelled field per property into `root`, its schema description shown beneath it. */
 export function renderForm(root: HTMLElement, schema: Schema): void {
   root.replaceChildren();
   const required = new Set(schema.required ?? []);
@@ -24,7 +32,7 @@ export function renderForm(root: HTMLElement, schema: Schema): void {
     const id = `descriptor-${name}`;
     const label = document.createElement('label');
     label.htmlFor = id;
-    label.textContent = `${name}${required.has(name) ? ' (required)' : ''}`;
+    label.textContent = `${fieldLabel(name, property)}${required.has(name) ? ' (required)' : ''}`;
     let input: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
     if (property.enum) {
       const select = document.createElement('select');
@@ -54,13 +62,17 @@ export function renderForm(root: HTMLElement, schema: Schema): void {
     input.name = name;
     input.dataset.kind = property.type ?? 'string';
     input.dataset.items = property.items?.type ?? '';
-    if (property.description) {
-      input.title = property.description;
-      input.setAttribute('aria-description', property.description);
-    }
     const row = document.createElement('div');
     row.className = 'field';
     row.append(label, input);
+    if (property.description) {
+      const hint = document.createElement('p');
+      hint.className = 'hint';
+      hint.id = `${id}-hint`;
+      hint.textContent = property.description;
+      input.setAttribute('aria-describedby', hint.id);
+      row.append(hint);
+    }
     root.append(row);
   }
 }
@@ -79,7 +91,7 @@ export function readForm(root: HTMLElement, schema: Schema): Record<string, unkn
     const value = input.value.trim();
     if (!value) {
       if (required.has(name)) {
-        throw new Error(`${name} is required`);
+        throw new Error(`${fieldLabel(name, schema.properties?.[name] ?? {})} is required`);
       }
       continue;
     }

@@ -5,6 +5,7 @@ import type { ApiPromise } from '@polkadot/api';
 import type { SubmittableExtrinsic } from '@polkadot/api/types';
 import type { Signer } from '@polkadot/types/types';
 import type { KeyringPair } from '@polkadot/keyring/types';
+import { palletError, rpcError } from './errors';
 
 export type Progress = 'signing' | 'signed' | 'in block' | 'finalized';
 
@@ -13,22 +14,39 @@ export type Account =
   | { kind: 'dev'; name: string; address: string; pair: KeyringPair }
   | { kind: 'extension'; name: string; address: string; signer: Signer };
 
-/** A failed transaction, with the pallet's documented message. */
-export class DispatchFailure extends Error {}
+/**
+ * A failed transaction: its message in plain words (the pallet's documentation of the error),
+ * and the error's name (`pallet.Error`) for whoever needs to look it up.
+ */
+export class DispatchFailure extends Error {
+  constructor(
+    message: string,
+    readonly code: string | null = null,
+  ) {
+    super(message);
+  }
+}
 
-/** The pallet's message for a dispatch error. */
-export function explain(api: ApiPromise, error: unknown): string {
+/** A dispatch error as a `DispatchFailure` in the pallet's documented words. */
+export function explain(api: ApiPromise, error: unknown): DispatchFailure {
   const dispatch = error as {
     isModule?: boolean;
     asModule?: unknown;
+    isToken?: boolean;
+    asToken?: { type: string };
     toString(): string;
   };
   if (dispatch?.isModule) {
     const meta = api.registry.findMetaError(dispatch.asModule as never);
-    const docs = meta.docs.join(' ').trim();
-    return `${meta.section}.${meta.name}${docs ? `: ${docs}` : ''}`;
+    return new DispatchFailure(palletError(meta.name, meta.docs.join(' ')), `${meta.section}.${meta.name}`);
   }
-  return String(dispatch);
+  if (dispatch?.isToken && dispatch.asToken?.type === 'FundsUnavailable') {
+    return new DispatchFailure('This account does not have the DINF this needs.', 'Token.FundsUnavailable');
+  }
+  if (dispatch?.isToken && dispatch.asToken?.type === 'BelowMinimum') {
+    return new DispatchFailure('This would leave the account below the minimum balance it must keep.', 'Token.BelowMinimum');
+  }
+  return new DispatchFailure(rpcError(String(dispatch)));
 }
 
 /** Signs and sends `tx` as `account`; resolves once finalized, with the block hash. */
@@ -52,7 +70,7 @@ export function send(
         onProgress('in block');
       }
       if (result.dispatchError) {
-        reject(new DispatchFailure(explain(api, result.dispatchError)));
+        reject(explain(api, result.dispatchError));
         return;
       }
       if (result.status.isFinalized) {
@@ -67,7 +85,7 @@ export function send(
         });
       }
       if (result.isError) {
-        reject(new DispatchFailure(`the transaction was dropped: ${result.status.type}`));
+        reject(new DispatchFailure(`The node dropped the transaction (${result.status.type}); nothing was done. Send it again.`));
       }
     }).catch((e: unknown) => {
       const message = e instanceof Error ? e.message : String(e);
@@ -77,7 +95,7 @@ export function send(
         onProgress('signed');
         finalizedInclusion(api, tx.hash.toHex()).then((found) => {
           if (found.error) {
-            reject(new DispatchFailure(explain(api, found.error)));
+            reject(explain(api, found.error));
             return;
           }
           onProgress('finalized');
@@ -85,7 +103,7 @@ export function send(
         }, reject);
         return;
       }
-      reject(new DispatchFailure(message));
+      reject(new DispatchFailure(rpcError(message)));
     });
   });
 }
@@ -119,7 +137,7 @@ function finalizedInclusion(api: ApiPromise, hash: string): Promise<Included> {
         const block = await api.rpc.chain.getBlock(blockHash);
         const index = block.block.extrinsics.findIndex((x) => x.hash.toHex() === hash);
         if (index < 0) {
-          if (seen > 100) done(() => reject(new DispatchFailure('the transaction was not included')));
+          if (seen > 100) done(() => reject(new DispatchFailure('The transaction was not included in the last 100 blocks; nothing was done.')));
           return;
         }
         const records = (await (await api.at(blockHash)).query.system.events()) as unknown as {

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { descriptorBytes, rawCid } from '../src/cid';
-import { fundingProblem, runwayBlocks, runwayHours } from '../src/runway';
+import { describeRunway, fundingProblem, runwayBlocks } from '../src/runway';
 import { encodeTarget, MAX_PREFERRED } from '../src/target';
 import { decodeRecord, describeRecord, meanProvisioning, type TrackRecord } from '../src/record';
 import { formatDinf, parseDinf, UNIT } from '../src/units';
-import { describeStanding, duration, standingProblem, suspension } from '../src/continuity';
+import { describeStanding, standingProblem, suspension } from '../src/continuity';
 
 describe('DINF amounts', () => {
   it('parse exactly, to the smallest unit', () => {
@@ -21,10 +21,20 @@ describe('DINF amounts', () => {
     }
   });
 
-  it('format without trailing zeros', () => {
+  it('format exactly, grouped by thousands, without trailing zeros', () => {
     expect(formatDinf(2_500_000_000_000n)).toBe('2.5 DINF');
     expect(formatDinf(UNIT * 600n)).toBe('600 DINF');
     expect(formatDinf(1n)).toBe('0.000000000001 DINF');
+    expect(formatDinf(UNIT * 1_234_567n + UNIT / 2n)).toBe('1,234,567.5 DINF');
+    expect(formatDinf(-UNIT * 1_000n)).toBe('-1,000 DINF');
+  });
+
+  it('read back what they show, grouping commas included', () => {
+    for (const value of [0n, 1n, UNIT * 1_234_567n + 5n, UNIT * 999n]) {
+      expect(parseDinf(formatDinf(value).replace(/ DINF$/, ''))).toBe(value);
+    }
+    expect(() => parseDinf('1,23')).toThrow();
+    expect(() => parseDinf(',123')).toThrow();
   });
 });
 
@@ -37,14 +47,16 @@ describe('runway', () => {
     expect(runwayBlocks(123n, 0n)).toBeNull();
   });
 
-  it('reads in hours of 600 relay blocks', () => {
-    expect(runwayHours(600n)).toBe('1.0 h');
-    expect(runwayHours(900n)).toBe('1.5 h');
-    expect(runwayHours(59n)).toBe('0.0 h');
+  it('reads as a duration of 6 s relay blocks', () => {
+    expect(describeRunway(600n)).toBe('600 blocks: about 1 h of running at this price');
+    expect(describeRunway(900n)).toBe('900 blocks: about 1 h 30 min of running at this price');
+    expect(describeRunway(null)).toBe('free: no funds are spent');
   });
 
   it('below the minimum runway is refused, at it accepted, free always', () => {
-    expect(fundingProblem(599n * price, price, 600)).toMatch(/at least 600 blocks/);
+    expect(fundingProblem(599n * price, price, 600)).toBe(
+      'a paid subscription needs at least 600 blocks of funds (about 1 h): at least 0.6 DINF at this price',
+    );
     expect(fundingProblem(600n * price, price, 600)).toBeNull();
     expect(fundingProblem(0n, 0n, 600)).toBeNull();
     expect(fundingProblem(-1n, price, 600)).toMatch(/negative/);
@@ -156,25 +168,21 @@ describe('track records', () => {
 });
 
 describe('funding continuity', () => {
-  it('turns relay blocks into durations at 6 s each', () => {
-    expect(duration(0)).toBe('0 s');
-    expect(duration(5)).toBe('30 s');
-    expect(duration(95)).toBe('9 min');
-    expect(duration(600)).toBe('1 h');
-    expect(duration(14_400 + 50)).toBe('24 h 5 min');
-  });
-
-  it('says how long a suspension has left and what a resume needs', () => {
-    expect(suspension(1_100, 1_000, 0n, 1_000_000_000n, 600)).toBe(
-      'suspended: its grace ends in 100 blocks (about 10 min); top up at least 0.6 DINF to resume',
+  it('says how long a suspension has left, when that is, and what a resume needs', () => {
+    const now = new Date(2026, 11, 7, 10, 0);
+    expect(suspension(1_100, 1_000, 0n, 1_000_000_000n, 600, now)).toBe(
+      'Suspended, funds ran out: its state is kept for 10 min more (ends in 10 min, 10:10); top up at least 0.6 DINF to resume.',
     );
-    expect(suspension(1_000, 1_000, 10n, 10n, 1)).toBe('suspended: its grace is ending; top up to resume');
+    expect(suspension(1_000, 1_000, 10n, 10n, 1, now)).toBe('Suspended, funds ran out: its grace is ending; top up to resume.');
   });
 
   it('describes a standing top-up and refuses what the chain would', () => {
     const standing = { sponsor: 'bob', amount: UNIT, minInterval: 10, cap: 5n * UNIT, drawn: 2n * UNIT };
     expect(describeStanding(standing, 'bob')).toBe(
-      '1 DINF when funds run low, at most every 10 blocks; 3 DINF of 5 DINF left; paid by you',
+      '1 DINF when funds run low, at most every 1 min; 3 DINF of 5 DINF left; paid by you',
+    );
+    expect(describeStanding(standing, 'alice', 'Bob\'s company')).toBe(
+      '1 DINF when funds run low, at most every 1 min; 3 DINF of 5 DINF left; paid by Bob\'s company',
     );
     expect(describeStanding(null, 'bob')).toBe('none');
     expect(standingProblem(0n, UNIT, 0n)).toContain('add something');
