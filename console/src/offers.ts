@@ -253,17 +253,16 @@ export async function updateSubscribe(): Promise<void> {
     fieldProblem('target-providers', 'target-problem', message(e));
     blocked = true;
   }
-  let other: string | null = null;
   try {
     const descriptor = readForm($('descriptor-form'), await currentSchema());
     $('descriptor-cid').textContent = await rawCid(descriptorBytes(descriptor));
     $('descriptor-json').textContent = JSON.stringify(descriptor, null, 2);
+    $('descriptor-problem').textContent = '';
   } catch (e) {
-    other = message(e);
+    $('descriptor-problem').textContent = message(e);
+    blocked = true;
   }
-  if (!other) $('subscribe-problem').removeAttribute('data-code');
-  $('subscribe-problem').textContent = other ?? '';
-  $<HTMLButtonElement>('subscribe').disabled = blocked || other !== null;
+  $<HTMLButtonElement>('subscribe').disabled = blocked;
 }
 
 /** Sends the subscription the form describes (uploading its descriptor first, if asked). */

@@ -41,8 +41,46 @@ async function standingTopUp(id: number): Promise<StandingTopUp | null> {
 const histories = new Map<number, History>();
 const backfilling = new Set<number>();
 
+/** Where subscription `id`'s history is stored: per chain (its genesis hash) and id. */
 function historyKey(id: number): string {
-  return `dinfra.history.${app.chain?.api.genesisHash.toHex()}.${id}`;
+  return `${historyPrefix()}${id}`;
+}
+
+function historyPrefix(): string {
+  return `dinfra.history.${app.chain?.api.genesisHash.toHex()}.`;
+}
+
+/**
+ * Stores a history. The browser's storage may be full or switched off (a private window): then
+ * the history lives in the page only, and nothing else is affected.
+ */
+function store(id: number, history: History): void {
+  try {
+    localStorage.setItem(historyKey(id), encodeHistory(history));
+  } catch {
+    // Not stored: drawn from memory, and read again from the node next time.
+  }
+}
+
+function stored(id: number): History | null {
+  try {
+    return decodeHistory(localStorage.getItem(historyKey(id)));
+  } catch {
+    return null;
+  }
+}
+
+/** Forgets the stored histories of this chain's subscriptions that are no longer live. */
+function forgetEnded(live: Set<number>): void {
+  try {
+    const prefix = historyPrefix();
+    for (let i = localStorage.length - 1; i >= 0; i -= 1) {
+      const key = localStorage.key(i);
+      if (key?.startsWith(prefix) && !live.has(Number(key.slice(prefix.length)))) localStorage.removeItem(key);
+    }
+  } catch {
+    // Storage switched off: nothing stored to forget.
+  }
 }
 
 /** What the node says of subscription `id` at parachain block `block`. */
@@ -67,7 +105,7 @@ async function probe(id: number, block: number): Promise<Sample> {
  * history is read from the node's past states in the background (stored in the browser).
  */
 function record(id: number, relayNow: number, funds: bigint): History {
-  let history = histories.get(id) ?? decodeHistory(localStorage.getItem(historyKey(id)));
+  let history = histories.get(id) ?? stored(id);
   if (!history) {
     history = { points: [], fromOpening: false };
     if (!backfilling.has(id) && app.chain) {
@@ -81,7 +119,7 @@ function record(id: number, relayNow: number, funds: bigint): History {
           for (const p of now?.points ?? []) points = addPoint(points, p);
           const merged = { points, fromOpening: past.fromOpening };
           histories.set(id, merged);
-          localStorage.setItem(historyKey(id), encodeHistory(merged));
+          store(id, merged);
           renderSubscriptions();
         })
         .catch(() => undefined)
@@ -90,7 +128,7 @@ function record(id: number, relayNow: number, funds: bigint): History {
   }
   history = { ...history, points: addPoint(history.points, { block: relayNow, funds }) };
   histories.set(id, history);
-  if (!backfilling.has(id)) localStorage.setItem(historyKey(id), encodeHistory(history));
+  if (!backfilling.has(id)) store(id, history);
   return history;
 }
 
@@ -278,10 +316,15 @@ async function update(card: HTMLElement, id: number, v: View, relayNow: number):
   const history = record(id, relayNow, funds);
   const points = history.points;
   const first = points[0];
-  const caption = first
-    ? `Funds left ${history.fromOpening ? 'since it was opened' : 'since the oldest state the node keeps'}, ${ago(first.block, relayNow)}`
-    : 'Funds left over time';
-  setText(q('history')!.querySelector('figcaption'), caption);
+  const state = backfilling.has(id) ? 'reading' : history.fromOpening ? 'opening' : 'partial';
+  const caption =
+    state === 'reading'
+      ? 'Funds left over time: reading the history from the node…'
+      : `Funds left ${state === 'opening' ? 'since it was opened' : 'since the oldest state the node keeps'}, ${ago(first.block, relayNow)}`;
+  const figure = q('history')!;
+  figure.dataset.history = state;
+  figure.dataset.since = String(first ? relayNow - first.block : 0);
+  setText(figure.querySelector('figcaption'), caption);
   setChild(q('chart-box'), points.map((p) => `${p.block}:${p.funds}`).join(','), () =>
     balanceChart(points, `${caption}: from ${formatDinf(first?.funds ?? 0n)} to ${formatDinf(funds)}`),
   );
@@ -300,6 +343,7 @@ async function drawSubscriptions(): Promise<void> {
   if (!chain || app.accounts.length === 0) return;
   const account = me();
   const entries = await chain.api.query.dinfraSubscription.subscriptions.entries();
+  forgetEnded(new Set(entries.map(([key]) => Number(key.args[0].toString()))));
   const mine = entries
     .filter(([, s]) => (s as unknown as { unwrap(): { subscriber: { toString(): string } } }).unwrap().subscriber.toString() === account)
     .map(([key]) => Number(key.args[0].toString()))

@@ -64,7 +64,9 @@ const rpcPort = await freePort();
 const log = openSync(join(artifacts, 'node.log'), 'w');
 const node = spawn(
   nodeBinary,
-  ['--dev', '--dev-block-time', '200', '--tmp', '--rpc-port', String(rpcPort), '--port', String(await freePort()), '--no-prometheus'],
+  // States are kept for 64 blocks, so that the test sees a balance history whose opening the
+  // node no longer has.
+  ['--dev', '--dev-block-time', '200', '--tmp', '--state-pruning', '64', '--rpc-port', String(rpcPort), '--port', String(await freePort()), '--no-prometheus'],
   { stdio: ['ignore', log, log] },
 );
 let server;
@@ -239,6 +241,7 @@ try {
   await shot('subscribe-form');
   await page.click('#subscribe');
   await finalized('subscribe to type 0');
+  const openedAt = (await api.rpc.chain.getHeader()).number.toNumber();
 
   // The award: the page moves to My subscriptions, whose card shows Alice by name.
   await eventually('the page shows my subscriptions', async () => page.locator('#view-subscriptions').isVisible());
@@ -291,7 +294,8 @@ try {
   // The balance history is drawn from the chain: the opening, and the top-up's turn.
   await eventually('the balance history is drawn', async () => {
     const points = (await row.locator('svg.chart polyline').getAttribute('points')) ?? '';
-    return points.split(' ').length >= 3 && (await row.locator('figcaption').innerText()).startsWith('Funds left since it was opened');
+    return points.split(' ').length >= 3 && (await row.locator('figure.history').getAttribute('data-history')) === 'opening'
+      && (await row.locator('figcaption').innerText()).startsWith('Funds left since it was opened');
   });
   await shot('topped-up');
 
@@ -348,6 +352,26 @@ try {
   await eventually('it runs again', async () => (await suspendedRow.locator('.phase').innerText()) === 'Running');
   if ((await api.call.dinfraApi.subscription(second)).unwrap().phase.type !== 'Running') throw new Error('the chain does not show it resumed');
   await shot('resumed');
+
+  // The browser forgets (storage cleared, page reloaded) and the node has pruned the first
+  // subscription's opening: its history is read again from the states the node still has, and
+  // the caption says it does not reach back to the opening.
+  await eventually('the node has pruned the opening', async () => (await api.rpc.chain.getHeader()).number.toNumber() > openedAt + 70);
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
+  await eventually('the page connects again', async () => (await page.locator('#connection').innerText()) === 'Connected');
+  await eventually('dev accounts are listed again', async () => (await page.locator('#account option').count()) === 6);
+  await page.selectOption('#account', bob.address);
+  await open('subscriptions');
+  await eventually('the partial history says so', async () =>
+    (await row.locator('figure.history').getAttribute('data-history')) === 'partial'
+      && (await row.locator('figcaption').innerText()).startsWith('Funds left since the oldest state the node keeps'),
+  );
+  // It reaches back about as far as the node's 64 blocks of state, not only to the reload.
+  const since = Number(await row.locator('figure.history').getAttribute('data-since'));
+  if (since < 30) throw new Error(`the partial history reaches back only ${since} relay blocks`);
+  if (((await row.locator('svg.chart polyline').getAttribute('points')) ?? '').split(' ').length < 2) throw new Error('no partial history drawn');
+  await shot('history-after-pruning');
 
   // A card's controls are reached by keyboard, in order: the amount, Top up, Terminate.
   await row.locator('.top-up-amount').focus();
