@@ -122,3 +122,48 @@ export function decodeHistory(text: string | null): History | null {
     return null;
   }
 }
+
+/** The part of the browser's `Storage` a history store uses. */
+export type KeyValue = Pick<Storage, 'getItem' | 'setItem' | 'removeItem' | 'key' | 'length'>;
+
+/**
+ * Histories kept in the browser's storage under `prefix` (one chain's), by subscription id. The
+ * storage may be full, switched off (a private window) or hold something else under a key: then
+ * a history is not stored, or not read, and nothing else is affected.
+ */
+export class HistoryStore {
+  constructor(
+    private readonly storage: () => KeyValue,
+    private readonly prefix: string,
+  ) {}
+
+  load(id: number): History | null {
+    try {
+      return decodeHistory(this.storage().getItem(`${this.prefix}${id}`));
+    } catch {
+      return null;
+    }
+  }
+
+  save(id: number, history: History): boolean {
+    try {
+      this.storage().setItem(`${this.prefix}${id}`, encodeHistory(history));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Forgets the stored histories of subscriptions not in `live` (ended ones). */
+  forget(live: Set<number>): void {
+    try {
+      const storage = this.storage();
+      for (let i = storage.length - 1; i >= 0; i -= 1) {
+        const key = storage.key(i);
+        if (key?.startsWith(this.prefix) && !live.has(Number(key.slice(this.prefix.length)))) storage.removeItem(key);
+      }
+    } catch {
+      // Storage switched off: nothing stored to forget.
+    }
+  }
+}

@@ -6,7 +6,7 @@ import { isAddress } from '@polkadot/util-crypto';
 import { app, loadNames, log, message, readRelayNow, text, transact } from './app';
 import { descriptorBytes, rawCid } from './cid';
 import { $, h } from './dom';
-import { identity } from './identity';
+import { identity, shortAddress } from './identity';
 import { bar, loadShare, recordParts } from './pictures';
 import { decodeRecord, describeRecord, type TrackRecord } from './record';
 import { describeRunway, fundingProblem, runwayBlocks } from './runway';
@@ -129,7 +129,12 @@ export async function renderQuotes(): Promise<void> {
   for (const t of types) {
     quotes.push((await chain.api.call.dinfraApi.quote(t.id, 'Any')) as unknown as Quote[]);
   }
-  await loadNames(quotes.flat().map((q) => q.provider.toString()));
+  const providers = [...new Set(quotes.flat().map((q) => q.provider.toString()))];
+  await loadNames(providers);
+  // The providers quoted, by name, to pick from in the subscribe form's address field.
+  $('known-providers').replaceChildren(
+    ...providers.map((p) => h('option', { value: p, label: app.names.get(p) ? `${app.names.get(p)} (${shortAddress(p)})` : shortAddress(p) })),
+  );
   // Cards are built aside and put in at once, so the list is never seen empty while the chain is asked.
   const cards = types.map((t, i) => {
     const schema = knownSchemas.get(t.schemaCid);

@@ -6,10 +6,10 @@
 import { app, confirmAction, loadNames, me, message, phaseLabel, readRelayNow, serial, text, transact, view, type View } from './app';
 import { describeStanding, standingProblem, suspension, type StandingTopUp } from './continuity';
 import { $, h, setChild, setText } from './dom';
-import { addPoint, backfill, decodeHistory, encodeHistory, type History, type Sample } from './history';
+import { addPoint, backfill, HistoryStore, type History, type Sample } from './history';
 import { identity } from './identity';
 import { balanceChart, bar, runwayShare } from './pictures';
-import { ago, duration, until } from './time';
+import { ago, blockDate, duration, localDate, until } from './time';
 import { types } from './offers';
 import { formatDinf, parseDinf } from './units';
 
@@ -41,46 +41,9 @@ async function standingTopUp(id: number): Promise<StandingTopUp | null> {
 const histories = new Map<number, History>();
 const backfilling = new Set<number>();
 
-/** Where subscription `id`'s history is stored: per chain (its genesis hash) and id. */
-function historyKey(id: number): string {
-  return `${historyPrefix()}${id}`;
-}
-
-function historyPrefix(): string {
-  return `dinfra.history.${app.chain?.api.genesisHash.toHex()}.`;
-}
-
-/**
- * Stores a history. The browser's storage may be full or switched off (a private window): then
- * the history lives in the page only, and nothing else is affected.
- */
-function store(id: number, history: History): void {
-  try {
-    localStorage.setItem(historyKey(id), encodeHistory(history));
-  } catch {
-    // Not stored: drawn from memory, and read again from the node next time.
-  }
-}
-
-function stored(id: number): History | null {
-  try {
-    return decodeHistory(localStorage.getItem(historyKey(id)));
-  } catch {
-    return null;
-  }
-}
-
-/** Forgets the stored histories of this chain's subscriptions that are no longer live. */
-function forgetEnded(live: Set<number>): void {
-  try {
-    const prefix = historyPrefix();
-    for (let i = localStorage.length - 1; i >= 0; i -= 1) {
-      const key = localStorage.key(i);
-      if (key?.startsWith(prefix) && !live.has(Number(key.slice(prefix.length)))) localStorage.removeItem(key);
-    }
-  } catch {
-    // Storage switched off: nothing stored to forget.
-  }
+/** This chain's stored histories (keyed by its genesis hash). */
+function historyStore(): HistoryStore {
+  return new HistoryStore(() => localStorage, `dinfra.history.${app.chain?.api.genesisHash.toHex()}.`);
 }
 
 /** What the node says of subscription `id` at parachain block `block`. */
@@ -105,7 +68,8 @@ async function probe(id: number, block: number): Promise<Sample> {
  * history is read from the node's past states in the background (stored in the browser).
  */
 function record(id: number, relayNow: number, funds: bigint): History {
-  let history = histories.get(id) ?? stored(id);
+  const store = historyStore();
+  let history = histories.get(id) ?? store.load(id);
   if (!history) {
     history = { points: [], fromOpening: false };
     if (!backfilling.has(id) && app.chain) {
@@ -119,7 +83,7 @@ function record(id: number, relayNow: number, funds: bigint): History {
           for (const p of now?.points ?? []) points = addPoint(points, p);
           const merged = { points, fromOpening: past.fromOpening };
           histories.set(id, merged);
-          store(id, merged);
+          store.save(id, merged);
           renderSubscriptions();
         })
         .catch(() => undefined)
@@ -128,7 +92,7 @@ function record(id: number, relayNow: number, funds: bigint): History {
   }
   history = { ...history, points: addPoint(history.points, { block: relayNow, funds }) };
   histories.set(id, history);
-  if (!backfilling.has(id)) store(id, history);
+  if (!backfilling.has(id)) store.save(id, history);
   return history;
 }
 
@@ -186,6 +150,7 @@ function subscriptionCard(id: number): HTMLElement {
     'article',
     { class: 'card subscription', 'data-subscription': id, 'aria-labelledby': `subscription-${id}-title` },
     h('header', {}, h('h2', { id: `subscription-${id}-title`, class: 'title' }, `Subscription #${id}`), h('span', { class: 'phase badge' })),
+    h('p', { class: 'phase-since hint' }),
     h(
       'dl',
       { class: 'facts' },
@@ -279,6 +244,11 @@ async function update(card: HTMLElement, id: number, v: View, relayNow: number):
   const badge = q('phase')!;
   badge.className = `phase badge ${phase}`;
   setText(badge, phaseLabel(phase));
+  const since = v.phaseSince.toNumber();
+  setText(
+    q('phase-since'),
+    `${phaseLabel(phase)} for ${duration(relayNow - since)}, since ${localDate(blockDate(since, relayNow, now), now)}`,
+  );
 
   const provider = v.provider.isSome ? v.provider.unwrap().toString() : null;
   const name = provider ? (app.names.get(provider) ?? null) : null;
@@ -343,7 +313,7 @@ async function drawSubscriptions(): Promise<void> {
   if (!chain || app.accounts.length === 0) return;
   const account = me();
   const entries = await chain.api.query.dinfraSubscription.subscriptions.entries();
-  forgetEnded(new Set(entries.map(([key]) => Number(key.args[0].toString()))));
+  historyStore().forget(new Set(entries.map(([key]) => Number(key.args[0].toString()))));
   const mine = entries
     .filter(([, s]) => (s as unknown as { unwrap(): { subscriber: { toString(): string } } }).unwrap().subscriber.toString() === account)
     .map(([key]) => Number(key.args[0].toString()))

@@ -266,6 +266,7 @@ try {
   await eventually('Running shows', async () => (await row.locator('.phase').innerText()) === 'Running');
   await eventually('the endpoint shows', async () => (await row.locator('.endpoint').innerText()) === 'http://127.0.0.1:20000');
   // Times are durations and local dates, not block numbers.
+  await eventually('the phase says for how long', async () => /^Running for .+, since (\w{3} )?\d\d:\d\d$/.test(await row.locator('.phase-since').innerText()));
   await eventually('the expiry is a time', async () => /^in (\d+ h )?\d+ min, (\w{3} )?\d\d:\d\d$/.test(await row.locator('.expires').innerText()));
   await eventually('the runway is in DINF and time', async () => /^0\.\d+ DINF left: \d+ blocks, about .+ at this price(\. Funds are low: top up)?\.$/.test(await row.locator('.runway').innerText()));
   // Alice's view adds her gateway's: OGate verified the descriptor and saw the report.

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { palletError, rpcError, sentence } from '../src/errors';
-import { addPoint, backfill, decodeHistory, encodeHistory, MAX_POINTS, type Sample } from '../src/history';
+import { addPoint, backfill, decodeHistory, encodeHistory, HistoryStore, MAX_POINTS, type KeyValue, type Sample } from '../src/history';
 import { providerName, shortAddress, MAX_NAME } from '../src/identity';
 import { chartLine, loadShare, recordParts, runwayShare, share, type Point } from '../src/pictures';
 import type { TrackRecord } from '../src/record';
@@ -167,6 +167,59 @@ describe('balance history', () => {
     for (const bad of [null, '', 'x', '{}', '{"fromOpening":true,"points":[[1,"-5"]]}', '{"fromOpening":true,"points":[["a","5"]]}']) {
       expect(decodeHistory(bad), String(bad)).toBeNull();
     }
+  });
+});
+
+/** A storage in memory, like the browser's; `full` refuses writes as a full storage does. */
+function memoryStorage(full = false): KeyValue & { data: Map<string, string> } {
+  const data = new Map<string, string>();
+  return {
+    data,
+    getItem: (k) => data.get(k) ?? null,
+    setItem: (k, v) => {
+      if (full) throw new DOMException('quota exceeded', 'QuotaExceededError');
+      data.set(k, v);
+    },
+    removeItem: (k) => void data.delete(k),
+    key: (i) => [...data.keys()][i] ?? null,
+    get length() {
+      return data.size;
+    },
+  };
+}
+
+describe('stored histories', () => {
+  const history = { fromOpening: true, points: [{ block: 1, funds: 5n }, { block: 9, funds: 1n }] };
+
+  it('are kept per chain and forgotten when their subscription ends', () => {
+    const storage = memoryStorage();
+    const chainA = new HistoryStore(() => storage, 'dinfra.history.0xaa.');
+    const chainB = new HistoryStore(() => storage, 'dinfra.history.0xbb.');
+    expect(chainA.save(1, history)).toBe(true);
+    expect(chainA.save(2, history)).toBe(true);
+    expect(chainB.save(1, history)).toBe(true);
+    storage.setItem('unrelated', 'kept');
+    expect(chainA.load(1)).toEqual(history);
+    chainA.forget(new Set([2]));
+    expect(chainA.load(1)).toBeNull();
+    expect(chainA.load(2)).toEqual(history);
+    // Another chain's and other keys are left alone.
+    expect(chainB.load(1)).toEqual(history);
+    expect(storage.getItem('unrelated')).toBe('kept');
+  });
+
+  it('fail quietly when the storage is full, off or holds something else', () => {
+    const full = new HistoryStore(() => memoryStorage(true), 'p.');
+    expect(full.save(1, history)).toBe(false);
+    const off = new HistoryStore(() => {
+      throw new DOMException('storage is off', 'SecurityError');
+    }, 'p.');
+    expect(off.save(1, history)).toBe(false);
+    expect(off.load(1)).toBeNull();
+    expect(() => off.forget(new Set())).not.toThrow();
+    const storage = memoryStorage();
+    storage.setItem('p.1', '{"something":"else"}');
+    expect(new HistoryStore(() => storage, 'p.').load(1)).toBeNull();
   });
 });
 
