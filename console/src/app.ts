@@ -44,10 +44,32 @@ export function message(e: unknown): string {
 /**
  * Signs and sends what `build` makes as the chosen account, logging its progress as `what`. On
  * failure the reason, in plain words, goes to the activity list and to `errorSlot` (the element
- * next to the control that sent it), which is cleared when a new attempt starts. Resolves to
- * whether it was finalized without error.
+ * next to the control that sent it), which is cleared when a new attempt starts. `trigger`, the
+ * button that sent it, is disabled (and marked busy) until the transaction is finalized or
+ * failed, so that a double click cannot send it twice; a call while it is busy sends nothing.
+ * Resolves to whether it was finalized without error.
  */
-export async function transact(what: string, build: () => unknown, errorSlot?: HTMLElement | null): Promise<boolean> {
+export async function transact(
+  what: string,
+  build: () => unknown,
+  errorSlot?: HTMLElement | null,
+  trigger?: HTMLButtonElement | null,
+): Promise<boolean> {
+  if (trigger?.dataset.busy) return false;
+  if (!trigger) return signAndReport(what, build, errorSlot);
+  trigger.dataset.busy = 'true';
+  trigger.disabled = true;
+  trigger.setAttribute('aria-busy', 'true');
+  try {
+    return await signAndReport(what, build, errorSlot);
+  } finally {
+    delete trigger.dataset.busy;
+    trigger.disabled = false;
+    trigger.removeAttribute('aria-busy');
+  }
+}
+
+async function signAndReport(what: string, build: () => unknown, errorSlot?: HTMLElement | null): Promise<boolean> {
   const chain = app.chain;
   if (errorSlot) {
     errorSlot.textContent = '';

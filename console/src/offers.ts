@@ -267,7 +267,9 @@ export async function updateSubscribe(): Promise<void> {
     $('descriptor-problem').textContent = message(e);
     blocked = true;
   }
-  $<HTMLButtonElement>('subscribe').disabled = blocked;
+  const button = $<HTMLButtonElement>('subscribe');
+  // A subscription being sent keeps the button disabled whatever is typed meanwhile.
+  button.disabled = blocked || button.dataset.busy === 'true';
 }
 
 /** Sends the subscription the form describes (uploading its descriptor first, if asked). */
@@ -291,9 +293,10 @@ export async function subscribe(onDone: () => Promise<void>): Promise<void> {
     const encoded = encodeTarget(target(), (a) => isAddress(a));
     const price = parseDinf($<HTMLInputElement>('max-price').value);
     const funding = parseDinf($<HTMLInputElement>('funding').value);
-    if (await transact(`subscribe to type ${type}`, () => api.tx.dinfraSubscription.subscribe(type, cid, encoded, price, funding), problem)) {
-      await onDone();
-    }
+    const button = $<HTMLButtonElement>('subscribe');
+    const sent = await transact(`subscribe to type ${type}`, () => api.tx.dinfraSubscription.subscribe(type, cid, encoded, price, funding), problem, button);
+    await updateSubscribe();
+    if (sent) await onDone();
   } catch (e) {
     problem.textContent = message(e);
   }

@@ -109,7 +109,7 @@ async function drawProvider(): Promise<void> {
     const claimError = h('span', { class: 'field-error', role: 'alert' });
     const claim = h('button', { type: 'button', class: 'claim', 'aria-label': `Claim what subscription ${id} owes` }, 'Claim');
     claim.disabled = owed === 0n;
-    claim.onclick = () => transact(`claim ${id}`, () => chain.api.tx.dinfraSubscription.claim(id), claimError);
+    claim.onclick = () => transact(`claim ${id}`, () => chain.api.tx.dinfraSubscription.claim(id), claimError, claim);
     rows.push(
       h(
         'tr',
@@ -143,9 +143,10 @@ export function wireProviderForms(): void {
       slot.textContent = 'The metadata must be JSON, like {"name": "my cloud"}.';
       return;
     }
-    const update = (e as SubmitEvent).submitter?.id === 'provider-update';
+    const submitter = (e as SubmitEvent).submitter as HTMLButtonElement | null;
+    const update = submitter?.id === 'provider-update';
     transact(update ? 'update provider' : 'register provider', () =>
-      update ? api.tx.dinfraProvider.updateProvider(metadata) : api.tx.dinfraProvider.registerProvider(metadata), slot,
+      update ? api.tx.dinfraProvider.updateProvider(metadata) : api.tx.dinfraProvider.registerProvider(metadata), slot, submitter,
     ).then((ok) => {
       if (ok) renderProvider();
     });
@@ -159,7 +160,8 @@ export function wireProviderForms(): void {
     const type = Number($<HTMLInputElement>('offering-type').value);
     const capacity = Number($<HTMLInputElement>('offering-capacity').value);
     const description = $<HTMLInputElement>('offering-description').value;
-    const action = (e as SubmitEvent).submitter?.id ?? '';
+    const submitter = (e as SubmitEvent).submitter as HTMLButtonElement | null;
+    const action = submitter?.id ?? '';
     try {
       if (!Number.isInteger(type) || type < 0) throw new Error('The deployment type id is a whole number.');
       if (!Number.isInteger(capacity) || capacity < 0) throw new Error('The capacity is a whole number of deployments.');
@@ -179,7 +181,7 @@ export function wireProviderForms(): void {
         'offering-open': () => api.tx.dinfraProvider.openOffering(type),
       };
       const build = calls[action];
-      if (build && (await transact(action.replace('-', ' '), build, slot))) {
+      if (build && (await transact(action.replace('-', ' '), build, slot, submitter))) {
         await loadTypes();
         await renderProvider();
       }

@@ -125,7 +125,7 @@ function subscriptionCard(id: number): HTMLElement {
     try {
       const value = parseDinf(amount.value);
       if (value === 0n) throw new Error('Write how much to add.');
-      if (await transact(`top up ${id}`, () => app.chain!.api.tx.dinfraSubscription.topUp(id, value), cardError)) {
+      if (await transact(`top up ${id}`, () => app.chain!.api.tx.dinfraSubscription.topUp(id, value), cardError, topUp)) {
         amount.value = '';
         await renderSubscriptions();
       }
@@ -142,7 +142,7 @@ function subscriptionCard(id: number): HTMLElement {
       'Terminate',
     );
     if (!sure) return;
-    if (await transact(`terminate ${id}`, () => app.chain!.api.tx.dinfraSubscription.terminate(id), cardError)) {
+    if (await transact(`terminate ${id}`, () => app.chain!.api.tx.dinfraSubscription.terminate(id), cardError, end)) {
       await renderSubscriptions();
     }
   };
@@ -199,7 +199,7 @@ function standingBox(id: number): HTMLElement {
       if (!Number.isInteger(blocks) || blocks < 0) throw new Error('The interval must be a whole number of blocks.');
       const refusal = standingProblem(a, c, BigInt(box.dataset.drawn ?? '0'));
       if (refusal) throw new Error(refusal);
-      if (await transact(`standing top-up ${id}`, () => app.chain!.api.tx.dinfraSubscription.setStandingTopUp(id, a, blocks, c), problem)) {
+      if (await transact(`standing top-up ${id}`, () => app.chain!.api.tx.dinfraSubscription.setStandingTopUp(id, a, blocks, c), problem, set)) {
         await renderSubscriptions();
       }
     } catch (e) {
@@ -214,7 +214,7 @@ function standingBox(id: number): HTMLElement {
       'Cancel it',
     );
     if (!sure) return;
-    if (await transact(`cancel standing top-up ${id}`, () => app.chain!.api.tx.dinfraSubscription.cancelStandingTopUp(id), problem)) {
+    if (await transact(`cancel standing top-up ${id}`, () => app.chain!.api.tx.dinfraSubscription.cancelStandingTopUp(id), problem, cancel)) {
       await renderSubscriptions();
     }
   };

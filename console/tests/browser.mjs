@@ -283,10 +283,19 @@ try {
   await eventually('Bob\'s card is back', async () => (await row.locator('.phase').innerText()) === 'Running');
   await shot('running');
 
-  // A top-up; the balance shown is the chain's, in DINF.
+  // A top-up, double-clicked: it is sent once (what was put in grows by 0.1 DINF, not 0.2); the
+  // balance shown is the chain's, in DINF.
+  const putIn = async () => {
+    const view = (await api.call.dinfraApi.subscription(id)).unwrap();
+    return view.balance.toBigInt() + view.paid.toBigInt();
+  };
+  const before = await putIn();
   await row.locator('.top-up-amount').fill('0.1');
-  await row.locator('.top-up').click();
+  await row.locator('.top-up').dblclick();
   await finalized(`top up ${id}`);
+  await new Promise((r) => setTimeout(r, 2_000));
+  if ((await putIn()) - before !== 100_000_000_000n) throw new Error(`a double click put in ${(await putIn()) - before} units, not 0.1 DINF`);
+  if ((await activity()).split(`top up ${id}: signing`).length !== 2) throw new Error('a double click signed twice');
   await eventually('the balance shown matches the chain', async () => {
     const view = (await api.call.dinfraApi.subscription(id)).unwrap();
     const balance = view.balance.toBigInt();
