@@ -138,7 +138,7 @@ function subscriptionCard(id: number): HTMLElement {
     const left = card.dataset.funds ? formatDinf(BigInt(card.dataset.funds)) : 'what is left';
     const sure = await confirmAction(
       `Terminate subscription #${id}?`,
-      `The deployment is torn down and ${left} comes back to you, less what it owes. This cannot be undone.`,
+      `Its provider is paid what it earned up to now, the rest (${left}) and the deposit come back to you, and the deployment is torn down. This cannot be undone.`,
       'Terminate',
     );
     if (!sure) return;

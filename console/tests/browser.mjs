@@ -398,6 +398,8 @@ try {
   // subscription is gone from the page, and the chain holds only the record of its end.
   await page.keyboard.press('Enter');
   await eventually('the termination is asked first', async () => page.locator('#confirm').isVisible());
+  if (!(await page.locator('#confirm-body').innerText()).includes('This cannot be undone.')) throw new Error('the question does not say what happens');
+  await shot('terminate-asked');
   await page.keyboard.press('Escape');
   await eventually('the question is gone', async () => !(await page.locator('#confirm').isVisible()));
   await new Promise((r) => setTimeout(r, 1_000));
