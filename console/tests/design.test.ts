@@ -6,22 +6,9 @@ import { palletError, rpcError, sentence } from '../src/errors';
 import { addPoint, backfill, decodeHistory, encodeHistory, HistoryStore, MAX_POINTS, type KeyValue, type Sample } from '../src/history';
 import { providerName, shortAddress, MAX_NAME } from '../src/identity';
 import { chartLine, loadShare, recordParts, runwayShare, share, type Point } from '../src/pictures';
-import type { TrackRecord } from '../src/record';
+import { record } from './records';
 import { ago, blockDate, duration, localDate, until } from '../src/time';
 
-const record = (over: Partial<TrackRecord>): TrackRecord => ({
-  awards: 0,
-  running: 0,
-  provisioningBlocks: 0n,
-  timeouts: 0,
-  failures: 0,
-  declines: 0,
-  cancellations: 0,
-  slashed: 0n,
-  strikes: 0,
-  probationUntil: null,
-  ...over,
-});
 
 describe('times from relay blocks', () => {
   it('are durations at 6 s per block', () => {

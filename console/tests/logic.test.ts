@@ -5,6 +5,7 @@ import { describeRunway, fundingProblem, runwayBlocks } from '../src/runway';
 import { encodeTarget, MAX_PREFERRED } from '../src/target';
 import { decodeRecord, describeRecord, meanProvisioning, type TrackRecord } from '../src/record';
 import { formatDinf, parseDinf, UNIT } from '../src/units';
+import { record } from './records';
 import { describeStanding, standingProblem, suspension } from '../src/continuity';
 
 describe('DINF amounts', () => {
@@ -110,18 +111,7 @@ describe('CID', () => {
 });
 
 describe('track records', () => {
-  const base: TrackRecord = {
-    awards: 0,
-    running: 0,
-    provisioningBlocks: 0n,
-    timeouts: 0,
-    failures: 0,
-    declines: 0,
-    cancellations: 0,
-    slashed: 0n,
-    strikes: 0,
-    probationUntil: null,
-  };
+  const base: TrackRecord = record();
 
   it('call a provider without awards new', () => {
     expect(describeRecord(base, 100)).toBe('new: no awards yet');
