@@ -5,8 +5,42 @@
 export function palletError(name: string, docs: string): string {
   const text = docs.trim();
   if (text) return sentence(text);
-  // An error without documentation: its name, split into words ("OfferingClosed" -> "offering closed").
-  return sentence(name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase());
+  // An error without documentation: its name in words ("OfferingClosed" -> "offering closed").
+  return sentence(words(name));
+}
+
+/** A name in words: "FundsUnavailable" -> "funds unavailable". */
+export function words(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+}
+
+/**
+ * A dispatch error that is not a pallet's, by its kind (`BadOrigin`, `Token`, `Arithmetic`, …)
+ * and, where it has one, the kind's own variant (`FundsUnavailable`, `Overflow`, …).
+ */
+export function dispatchError(kind: string, variant?: string): string {
+  switch (kind) {
+    case 'BadOrigin':
+      return 'This account may not do this.';
+    case 'Token':
+      if (variant === 'FundsUnavailable') return 'This account does not have the DINF this needs.';
+      if (variant === 'BelowMinimum') return 'This would leave the account below the minimum balance it must keep.';
+      if (variant === 'Frozen' || variant === 'Blocked') return 'This account\'s DINF are frozen or blocked.';
+      return sentence(`The DINF could not be moved: ${words(variant ?? 'refused')}`);
+    case 'Arithmetic':
+      return 'An amount is too large or too small for the chain: use another amount.';
+    case 'ConsumerRemaining':
+    case 'NoProviders':
+    case 'TooManyConsumers':
+      return 'This account has too little DINF for this.';
+    case 'Exhausted':
+      return 'The chain has no room for this right now; send it again in a moment.';
+    case 'Corruption':
+    case 'Unavailable':
+      return 'The chain could not do this now; send it again in a moment.';
+    default:
+      return sentence(`The chain refused the transaction: ${words(kind)}${variant ? `, ${words(variant)}` : ''}`);
+  }
 }
 
 /** A sentence: a capital first letter and a full stop. */

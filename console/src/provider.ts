@@ -95,6 +95,9 @@ async function drawSummary(): Promise<void> {
   );
 }
 
+/** Subscriptions whose claim is being sent. */
+const claiming = new Set<number>();
+
 async function drawProvider(): Promise<void> {
   const chain = app.chain;
   if (!chain || app.accounts.length === 0) return;
@@ -108,8 +111,13 @@ async function drawProvider(): Promise<void> {
     const owed = v.owedNow.toBigInt();
     const claimError = h('span', { class: 'field-error', role: 'alert' });
     const claim = h('button', { type: 'button', class: 'claim', 'aria-label': `Claim what subscription ${id} owes` }, 'Claim');
-    claim.disabled = owed === 0n;
-    claim.onclick = () => transact(`claim ${id}`, () => chain.api.tx.dinfraSubscription.claim(id), claimError, claim);
+    // The rows are redrawn at every block: a claim being sent keeps its button disabled across
+    // redraws, so that it cannot be sent twice.
+    claim.disabled = owed === 0n || claiming.has(id);
+    claim.onclick = () => {
+      claiming.add(id);
+      transact(`claim ${id}`, () => chain.api.tx.dinfraSubscription.claim(id), claimError, claim).finally(() => claiming.delete(id));
+    };
     rows.push(
       h(
         'tr',

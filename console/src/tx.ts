@@ -5,7 +5,7 @@ import type { ApiPromise } from '@polkadot/api';
 import type { SubmittableExtrinsic } from '@polkadot/api/types';
 import type { Signer } from '@polkadot/types/types';
 import type { KeyringPair } from '@polkadot/keyring/types';
-import { palletError, rpcError } from './errors';
+import { dispatchError, palletError, rpcError } from './errors';
 
 export type Progress = 'signing' | 'signed' | 'in block' | 'finalized';
 
@@ -27,26 +27,22 @@ export class DispatchFailure extends Error {
   }
 }
 
-/** A dispatch error as a `DispatchFailure` in the pallet's documented words. */
+/** A dispatch error as a `DispatchFailure` in plain words: a pallet's in its documented words. */
 export function explain(api: ApiPromise, error: unknown): DispatchFailure {
   const dispatch = error as {
     isModule?: boolean;
     asModule?: unknown;
-    isToken?: boolean;
-    asToken?: { type: string };
-    toString(): string;
+    type?: string;
+    value?: { type?: string };
   };
   if (dispatch?.isModule) {
     const meta = api.registry.findMetaError(dispatch.asModule as never);
     return new DispatchFailure(palletError(meta.name, meta.docs.join(' ')), `${meta.section}.${meta.name}`);
   }
-  if (dispatch?.isToken && dispatch.asToken?.type === 'FundsUnavailable') {
-    return new DispatchFailure('This account does not have the DINF this needs.', 'Token.FundsUnavailable');
-  }
-  if (dispatch?.isToken && dispatch.asToken?.type === 'BelowMinimum') {
-    return new DispatchFailure('This would leave the account below the minimum balance it must keep.', 'Token.BelowMinimum');
-  }
-  return new DispatchFailure(rpcError(String(dispatch)));
+  // The other kinds of dispatch error are enums, some with an enum inside (Token, Arithmetic).
+  const kind = typeof dispatch?.type === 'string' ? dispatch.type : 'Other';
+  const variant = typeof dispatch?.value?.type === 'string' ? dispatch.value.type : undefined;
+  return new DispatchFailure(dispatchError(kind, variant), `${kind}${variant ? `.${variant}` : ''}`);
 }
 
 /** Signs and sends `tx` as `account`; resolves once finalized, with the block hash. */

@@ -283,6 +283,21 @@ try {
   await eventually('Bob\'s card is back', async () => (await row.locator('.phase').innerText()) === 'Running');
   await shot('running');
 
+  // A top-up of more than Bob has is refused beside the card's amount, in words (no codes), and
+  // nothing is put in.
+  const funded = (await api.call.dinfraApi.subscription(id)).unwrap();
+  const heldBefore = funded.balance.toBigInt() + funded.paid.toBigInt();
+  await row.locator('.top-up-amount').fill('1,000,000,000');
+  await row.locator('.top-up').click();
+  await eventually('the refusal is said beside the card', async () => (await row.locator('.card-error').innerText()) !== '');
+  const refused = await row.locator('.card-error').innerText();
+  if (/[{}"]|dinfra\w+\.|Token\.|Module/.test(refused)) throw new Error(`the refusal is not in plain words: ${refused}`);
+  console.log(`browser test: an unaffordable top-up is refused: "${refused}" (${await row.locator('.card-error').getAttribute('data-code')})`);
+  const after = (await api.call.dinfraApi.subscription(id)).unwrap();
+  if (after.balance.toBigInt() + after.paid.toBigInt() !== heldBefore) throw new Error('a refused top-up changed what was put in');
+  // The activity list starts afresh, so that the next top-up's outcome is not read from this one's.
+  await page.evaluate(() => document.getElementById('activity').replaceChildren());
+
   // A top-up, double-clicked: it is sent once (what was put in grows by 0.1 DINF, not 0.2); the
   // balance shown is the chain's, in DINF.
   const putIn = async () => {

@@ -2,7 +2,7 @@
 // behind each picture, the balance history, and errors in plain words.
 
 import { describe, expect, it } from 'vitest';
-import { palletError, rpcError, sentence } from '../src/errors';
+import { dispatchError, palletError, rpcError, sentence } from '../src/errors';
 import { addPoint, backfill, decodeHistory, encodeHistory, HistoryStore, MAX_POINTS, type KeyValue, type Sample } from '../src/history';
 import { providerName, shortAddress, MAX_NAME } from '../src/identity';
 import { chartLine, loadShare, recordParts, runwayShare, share, type Point } from '../src/pictures';
@@ -217,6 +217,17 @@ describe('errors in plain words', () => {
     );
     expect(palletError('OfferingClosed', '')).toBe('Offering closed.');
     expect(sentence('the funds ran out')).toBe('The funds ran out.');
+  });
+
+  it('say what the chain\'s own refusals mean, without their codes', () => {
+    expect(dispatchError('BadOrigin')).toBe('This account may not do this.');
+    expect(dispatchError('Token', 'FundsUnavailable')).toBe('This account does not have the DINF this needs.');
+    expect(dispatchError('Token', 'CannotCreate')).toBe('The DINF could not be moved: cannot create.');
+    expect(dispatchError('Arithmetic', 'Overflow')).toMatch(/too large or too small/);
+    expect(dispatchError('SomethingNew', 'Odd')).toBe('The chain refused the transaction: something new, odd.');
+    for (const text of [dispatchError('Token', 'Frozen'), dispatchError('Other'), dispatchError('Exhausted')]) {
+      expect(text).not.toMatch(/[{}"]/);
+    }
   });
 
   it('say what a node\'s refusal means', () => {
