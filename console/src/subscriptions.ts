@@ -40,6 +40,8 @@ async function standingTopUp(id: number): Promise<StandingTopUp | null> {
 
 const histories = new Map<number, History>();
 const backfilling = new Set<number>();
+/** Subscriptions whose past the node did not give: their history starts when the page saw them. */
+const unread = new Set<number>();
 
 /** This chain's stored histories (keyed by its genesis hash). */
 function historyStore(): HistoryStore {
@@ -86,7 +88,7 @@ function record(id: number, relayNow: number, funds: bigint): History {
           store.save(id, merged);
           renderSubscriptions();
         })
-        .catch(() => undefined)
+        .catch(() => unread.add(id))
         .finally(() => backfilling.delete(id));
     }
   }
@@ -286,11 +288,15 @@ async function update(card: HTMLElement, id: number, v: View, relayNow: number):
   const history = record(id, relayNow, funds);
   const points = history.points;
   const first = points[0];
-  const state = backfilling.has(id) ? 'reading' : history.fromOpening ? 'opening' : 'partial';
+  const state = backfilling.has(id) ? 'reading' : unread.has(id) ? 'page' : history.fromOpening ? 'opening' : 'partial';
+  const span = {
+    reading: '',
+    page: 'since this page first saw it (the node did not give its past)',
+    opening: 'since it was opened',
+    partial: 'since the oldest state the node keeps',
+  }[state];
   const caption =
-    state === 'reading'
-      ? 'Funds left over time: reading the history from the node…'
-      : `Funds left ${state === 'opening' ? 'since it was opened' : 'since the oldest state the node keeps'}, ${ago(first.block, relayNow)}`;
+    state === 'reading' ? 'Funds left over time: reading the history from the node…' : `Funds left ${span}, ${ago(first.block, relayNow)}`;
   const figure = q('history')!;
   figure.dataset.history = state;
   figure.dataset.since = String(first ? relayNow - first.block : 0);
