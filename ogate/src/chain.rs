@@ -452,6 +452,33 @@ fn proxied_outcomes(
 	Ok(outcomes)
 }
 
+/// The changes that bring a deployment the store holds in `local` phase to the phase the chain's
+/// `view` shows, when events between them were missed (the node had pruned the blocks a gateway
+/// was down for): a suspension missed would leave compute running that the subscriber no longer
+/// pays for, and a resume missed would leave a paying subscriber's deployment stopped. Only the
+/// moves events make are made: provisioning to running (the report's endpoint), running to
+/// suspended, suspended to running. Anything else, ends included, is left to the rest of the
+/// reconciliation.
+pub fn phase_catch_up(subscription: u64, local: Phase, view: &View) -> Vec<ChainChange> {
+	let running = || ChainChange::Running {
+		subscription,
+		endpoint: view.endpoint.as_deref().map(text).unwrap_or_default(),
+	};
+	let suspended = || ChainChange::Suspended {
+		subscription,
+		grace_ends_at: view.grace_ends_at.unwrap_or_default(),
+	};
+	match (local, &view.phase) {
+		(Phase::Provisioning, SubscriptionPhase::Running) => vec![running()],
+		(Phase::Provisioning, SubscriptionPhase::Suspended) => vec![running(), suspended()],
+		(Phase::Running, SubscriptionPhase::Suspended) => vec![suspended()],
+		(Phase::Suspended, SubscriptionPhase::Running) => {
+			vec![ChainChange::Resumed { subscription, expires_at: view.expires_at }]
+		}
+		_ => Vec::new(),
+	}
+}
+
 /// The local record of a deployment the chain shows this provider holding, for one the store
 /// does not know (after a fresh start from a later block, say).
 pub fn deployment_from_view(subscription: u64, view: &View, at: u32) -> Deployment {
@@ -474,5 +501,64 @@ pub fn deployment_from_view(subscription: u64, view: &View, at: u32) -> Deployme
 		reason: None,
 		updated_block: at,
 		descriptor: None,
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn view(phase: SubscriptionPhase) -> View {
+		SubscriptionView {
+			subscriber: AccountId32([1; 32]),
+			deployment_type: 0,
+			descriptor_cid: b"bafkrei".to_vec(),
+			phase,
+			phase_since: 10,
+			failed_providers: Vec::new(),
+			provider: Some(AccountId32([2; 32])),
+			price_per_block: Some(1),
+			endpoint: Some(b"http://10.0.0.1:8080".to_vec()),
+			balance: 100,
+			owed_now: 0,
+			paid: 5,
+			runway: Some(100),
+			expires_at: Some(110),
+			ended: None,
+			grace_ends_at: Some(40),
+		}
+	}
+
+	#[test]
+	fn missed_suspensions_and_resumes_are_caught_up_and_nothing_else_is_guessed() {
+		let resumed = phase_catch_up(7, Phase::Suspended, &view(SubscriptionPhase::Running));
+		assert!(matches!(
+			resumed.as_slice(),
+			[ChainChange::Resumed { subscription: 7, expires_at: Some(110) }]
+		));
+		let suspended = phase_catch_up(7, Phase::Running, &view(SubscriptionPhase::Suspended));
+		assert!(matches!(
+			suspended.as_slice(),
+			[ChainChange::Suspended { subscription: 7, grace_ends_at: 40 }]
+		));
+		// Provisioning when the gateway went down: the report it made and the suspension after.
+		let both = phase_catch_up(7, Phase::Provisioning, &view(SubscriptionPhase::Suspended));
+		assert!(matches!(
+			both.as_slice(),
+			[ChainChange::Running { subscription: 7, endpoint }, ChainChange::Suspended { .. }]
+				if endpoint == "http://10.0.0.1:8080"
+		));
+		// The same phase, a phase the chain goes back to only by events the store would have
+		// seen, an award still being verified, or an end (left to the rest of reconciliation).
+		for (local, chain) in [
+			(Phase::Running, SubscriptionPhase::Running),
+			(Phase::Suspended, SubscriptionPhase::Suspended),
+			(Phase::Running, SubscriptionPhase::Provisioning),
+			(Phase::Verifying, SubscriptionPhase::Running),
+			(Phase::Running, SubscriptionPhase::Ended),
+			(Phase::Ended, SubscriptionPhase::Running),
+		] {
+			assert!(phase_catch_up(7, local, &view(chain)).is_empty(), "{local:?}");
+		}
 	}
 }

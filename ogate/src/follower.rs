@@ -3,7 +3,7 @@
 //! finalized block in order. Also the verification stage that turns awards into provision tasks.
 
 use crate::{
-	chain::{deployment_from_view, Chain},
+	chain::{deployment_from_view, phase_catch_up, Chain},
 	descriptor::ContentSource,
 	metrics::Metrics,
 	store::{BlockChanges, ChainChange, Cursor, Phase, ReportState, Store},
@@ -288,8 +288,10 @@ impl Follower {
 
 	/// Compares the chain's list of this provider's deployments at block `at` with the store:
 	/// deployments the store does not know are imported (to be verified and provisioned, or
-	/// recorded as running), and deployments the store holds that the chain no longer shows
-	/// are ended with a deprovision task.
+	/// recorded as running), deployments the store holds that the chain no longer shows are
+	/// ended with a deprovision task, and deployments both hold in another phase are moved to the
+	/// chain's, with the suspend or resume task the missed event would have made
+	/// ([`phase_catch_up`]).
 	async fn reconcile(
 		&self,
 		chain: &Chain,
@@ -314,6 +316,22 @@ impl Follower {
 				dep.phase,
 				Phase::Provisioning | Phase::Running | Phase::Suspended | Phase::Verifying
 			);
+			let handed_out =
+				matches!(dep.phase, Phase::Provisioning | Phase::Running | Phase::Suspended);
+			if handed_out && on_chain.contains(&dep.subscription) {
+				if let Some(view) = chain.view(dep.subscription).await? {
+					let caught_up = phase_catch_up(dep.subscription, dep.phase, &view);
+					if !caught_up.is_empty() {
+						tracing::info!(
+							subscription = dep.subscription,
+							from = ?dep.phase,
+							to = ?view.phase,
+							"the chain moved it meanwhile; catching up"
+						);
+					}
+					changes.changes.extend(caught_up.into_iter().map(|c| (u32::MAX, c)));
+				}
+			}
 			if live && !on_chain.contains(&dep.subscription) {
 				tracing::info!(
 					subscription = dep.subscription,

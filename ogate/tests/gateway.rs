@@ -7,7 +7,7 @@
 
 mod support;
 
-use dinfra_devnet::{find_event, submit, PATIENCE};
+use dinfra_devnet::{event_in, find_event, submit, PATIENCE};
 use dinfra_ogate::descriptor::raw_cid;
 use dinfra_ogate::{
 	chain::dinfra,
@@ -398,4 +398,54 @@ async fn a_gateway_back_after_the_node_pruned_its_blocks_skips_to_the_head_and_r
 		assert!(Instant::now() < deadline, "the view never became current: {sync}");
 		tokio::time::sleep(Duration::from_millis(100)).await;
 	}
+}
+
+/// A gateway saw a deployment suspended (its reactor stopped the compute), then was down for
+/// longer than the node keeps state while the subscriber topped it up and the chain resumed it.
+/// Back, it cannot read those blocks; reconciling, it finds the deployment running on chain and
+/// sends the resume task the missed event would have sent. Without it, a paying subscriber's
+/// deployment would stay stopped.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_gateway_back_after_the_node_pruned_its_blocks_resumes_what_was_resumed_meanwhile() {
+	let net = Network::start("pruned-resume").await;
+	net.set_min_runway(10).await;
+	let reactor = Reactor::start(true).await;
+	let data = net.scratch.path().join("pruned-resume-ogate");
+	let gate = net.start_gate(&[&reactor], Some(&data)).await;
+	net.provide().await;
+	// 150 blocks of funds: it runs 150 blocks, and its grace is as long (15 s here).
+	let (id, _) = net.subscribe_funded(&json!({"image": "debian-12"}), PRICE * 150).await;
+	gate.wait_for_phase(id, "running").await;
+	gate.wait_for_phase(id, "suspended").await;
+	reactor.wait_for(|t| t.subscription == id && t.action.name() == "suspend").await;
+	let cursor = gate.get("/v1/sync").await.json::<serde_json::Value>().await.unwrap()["cursor"]
+		.as_u64()
+		.unwrap();
+
+	// Down: Charlie tops it up (the chain resumes it), and 300 more blocks are finalized.
+	gate.stop();
+	let deadline = Instant::now() + PATIENCE;
+	while gate.anonymous("/healthz").await.status() != 599 {
+		assert!(Instant::now() < deadline, "OGate did not stop");
+		tokio::time::sleep(Duration::from_millis(50)).await;
+	}
+	let top_up = dinfra::transactions().dinfra_subscription().top_up(id, PRICE * 1_200);
+	let topped = submit(&net.api, &dev::charlie(), top_up).await;
+	event_in::<dinfra::dinfra_subscription::events::Resumed>(&topped).await;
+	let deadline = Instant::now() + PATIENCE * 2;
+	while net.api.at_current_block().await.unwrap().block_number() < cursor + 300 {
+		assert!(Instant::now() < deadline, "the node did not reach block {}", cursor + 300);
+		tokio::time::sleep(Duration::from_millis(500)).await;
+	}
+
+	// Back on the same data directory: it skips, reconciles and resumes.
+	let gate = net.start_gate(&[&reactor], Some(&data)).await;
+	gate.wait_for_phase(id, "running").await;
+	reactor.wait_for(|t| t.subscription == id && t.action.name() == "resume").await;
+	let resumes = reactor
+		.tasks()
+		.iter()
+		.filter(|t| t.subscription == id && t.action.name() == "resume")
+		.count();
+	assert_eq!(resumes, 1, "one resume task");
 }

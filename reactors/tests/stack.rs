@@ -62,19 +62,6 @@ fn running(pid: i32) -> bool {
 /// Root shortens the minimum runway, so that the runs and graces of this test last seconds.
 const RUNWAY: u32 = 100;
 
-async fn set_min_runway(net: &Network, blocks: u32) {
-	use dinfra::runtime_types::{
-		dinfra_runtime::RuntimeCall, pallet_dinfra_subscription::pallet::Call,
-	};
-	let set = RuntimeCall::DinfraSubscription(Call::set_min_runway { blocks });
-	let sudo = dinfra::transactions().sudo().sudo(set);
-	let at = submit(&net.api, &dev::alice(), sudo).await;
-	assert_eq!(
-		event_in::<dinfra::dinfra_subscription::events::MinRunwaySet>(&at).await.new,
-		blocks
-	);
-}
-
 /// Waits until `check` holds, or fails with `what`.
 async fn until(what: &str, mut check: impl AsyncFnMut() -> bool) {
 	let deadline = Instant::now() + PATIENCE;
@@ -96,7 +83,7 @@ async fn a_subscription_runs_is_suspended_with_its_state_kept_resumes_and_is_gon
 	// Provider setup: Bob registers, offers vm-small, makes Dave his operator. Root shortens
 	// the minimum runway, so that runs and graces take seconds.
 	net.provide().await;
-	set_min_runway(&net, RUNWAY).await;
+	net.set_min_runway(RUNWAY).await;
 
 	// Charlie subscribes with exactly the minimum runway.
 	let descriptor = json!({ "image": "debian-12", "open_ports": [80] });

@@ -124,6 +124,20 @@ impl Network {
 		.await;
 	}
 
+	/// Root (Alice, sudo on the dev chain) sets the minimum runway to `blocks`, so that runs and
+	/// graces of a test take seconds.
+	pub async fn set_min_runway(&self, blocks: u32) {
+		use dinfra::runtime_types::{
+			dinfra_runtime::RuntimeCall, pallet_dinfra_subscription::pallet::Call,
+		};
+		let set = RuntimeCall::DinfraSubscription(Call::set_min_runway { blocks });
+		let at = submit(&self.api, &dev::alice(), dinfra::transactions().sudo().sudo(set)).await;
+		assert_eq!(
+			event_in::<dinfra::dinfra_subscription::events::MinRunwaySet>(&at).await.new,
+			blocks
+		);
+	}
+
 	/// Publishes `descriptor` in the content directory and subscribes to it as Charlie for two
 	/// hours. Returns the subscription id and the block it was made in.
 	pub async fn subscribe(&self, descriptor: &Value) -> (u64, u64) {
