@@ -10,13 +10,15 @@ import { DispatchFailure, send, type Account, type Progress } from './tx';
 
 export const app: {
   chain: Chain | null;
+  /** Whether the connection to the node is up now (it drops and comes back by itself). */
+  connected: boolean;
   accounts: Account[];
   /** The relay chain's block as of the best block, and when the page saw it. */
   relayNow: number;
   seenAt: Date;
   /** Providers' names from their metadata, by address; `null` for a provider without one. */
   names: Map<string, string | null>;
-} = { chain: null, accounts: [], relayNow: 0, seenAt: new Date(), names: new Map() };
+} = { chain: null, connected: false, accounts: [], relayNow: 0, seenAt: new Date(), names: new Map() };
 
 /** The account chosen in the page's account picker. */
 export function me(): string {
@@ -85,6 +87,8 @@ async function signAndReport(what: string, build: () => unknown, errorSlot?: HTM
     return false;
   };
   if (!chain) return fail(new Error('The page is not connected to a node.'));
+  // Sent now, a transaction would wait for a connection that may not come back; nothing is sent.
+  if (!app.connected) return fail(new Error('The connection to the node is lost: nothing was sent. Try again once it is back.'));
   try {
     const who = app.accounts.find((a) => a.address === me());
     if (!who) return fail(new Error('Choose an account first.'));

@@ -34,6 +34,7 @@ function route(): void {
 }
 
 function setConnection(state: ConnectionState): void {
+  app.connected = state === 'connected';
   const banner = $('connection');
   banner.textContent = { connecting: 'Connecting…', connected: 'Connected', disconnected: 'Connection lost: reconnecting…' }[state];
   banner.className = `badge ${state}`;
@@ -84,9 +85,16 @@ function showAccount(): void {
   $('account-identity').replaceChildren(...(address ? [identity(address, null)] : []));
 }
 
-/** Redraws what depends on the chain's state: at every new block and after a change of account. */
-function refresh(): Promise<unknown> {
-  return Promise.all([renderQuotes(), renderSubscriptions(), renderProvider()]);
+/**
+ * Redraws what depends on the chain's state: at every new block and after a change of account.
+ * A redraw that fails (the connection dropped while it asked the node) leaves the last one
+ * shown; the status bar says the connection is lost, and the next block redraws.
+ */
+async function refresh(): Promise<void> {
+  const drawn = await Promise.allSettled([renderQuotes(), renderSubscriptions(), renderProvider()]);
+  for (const outcome of drawn) {
+    if (outcome.status === 'rejected' && app.connected) log(`could not redraw: ${message(outcome.reason)}`, 'error');
+  }
 }
 
 function wire(): void {

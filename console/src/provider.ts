@@ -156,7 +156,7 @@ export function wireProviderForms(): void {
     transact(update ? 'update provider' : 'register provider', () =>
       update ? api.tx.dinfraProvider.updateProvider(metadata) : api.tx.dinfraProvider.registerProvider(metadata), slot, submitter,
     ).then((ok) => {
-      if (ok) renderProvider();
+      if (ok) renderProvider().catch(() => undefined);
     });
   };
   $('offering-form').onsubmit = async (e) => {

@@ -86,10 +86,12 @@ function record(id: number, relayNow: number, funds: bigint): History {
           const merged = { points, fromOpening: past.fromOpening };
           histories.set(id, merged);
           store.save(id, merged);
-          renderSubscriptions();
         })
         .catch(() => unread.add(id))
-        .finally(() => backfilling.delete(id));
+        .finally(() => {
+          backfilling.delete(id);
+          renderSubscriptions().catch(() => undefined);
+        });
     }
   }
   history = { ...history, points: addPoint(history.points, { block: relayNow, funds }) };

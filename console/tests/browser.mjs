@@ -429,6 +429,18 @@ try {
   const reason = ended.unwrap().ended.unwrap().reason.type;
   if (reason !== 'BySubscriber') throw new Error(`the end's reason is ${reason}`);
   await shot('terminated');
+
+  // The node goes away: the status bar says the connection is lost, and a top-up is refused
+  // beside its card in words, with nothing sent, instead of waiting for a node that may not
+  // come back.
+  node.kill('SIGKILL');
+  await eventually('the lost connection shows', async () => (await page.locator('#connection').innerText()).startsWith('Connection lost'));
+  await suspendedRow.locator('.top-up-amount').fill('0.01');
+  await suspendedRow.locator('.top-up').click();
+  await eventually('the top-up is refused while disconnected', async () =>
+    (await suspendedRow.locator('.card-error').innerText()) === 'The connection to the node is lost: nothing was sent. Try again once it is back.',
+  );
+  await shot('connection-lost');
   console.log(`browser test: passed (subscription ${id}); screenshots in ${artifacts}`);
 } catch (e) {
   failed = true;
