@@ -37,7 +37,7 @@ export function setText(el: Element | null, text: string): void {
   if (el && el.textContent !== text) el.textContent = text;
 }
 
-/** Replaces `el`'s children with `child` unless what it shows already has the same `key`. */
+/** Replaces `el`'s children with what `make` builds, unless it already shows the same `key`. */
 export function setChild(el: Element | null, key: string, make: () => Node): void {
   if (!el || (el as HTMLElement).dataset.key === key) return;
   (el as HTMLElement).dataset.key = key;

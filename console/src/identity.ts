@@ -30,7 +30,6 @@ export function providerName(metadata: string): string | null {
   if (typeof parsed !== 'object' || parsed === null) return null;
   const name = (parsed as { name?: unknown }).name;
   if (typeof name !== 'string') return null;
-  // eslint-disable-next-line no-control-regex
   const clean = name.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, '').trim();
   if (!clean) return null;
   const chars = [...clean];
