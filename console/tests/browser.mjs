@@ -393,16 +393,21 @@ try {
       return true;
     }
   });
-  await page.evaluate(() => localStorage.clear());
+  // Cleared as the reloaded page starts: the page being left writes its history at every block,
+  // so a clear before the reload could be undone by it.
+  await page.addInitScript(() => localStorage.clear());
   await page.reload();
   await eventually('the page connects again', async () => (await page.locator('#connection').innerText()) === 'Connected');
   await eventually('dev accounts are listed again', async () => (await page.locator('#account option').count()) === 6);
   await page.selectOption('#account', bob.address);
   await open('subscriptions');
-  await eventually('the partial history says so', async () =>
-    (await row.locator('figure.history').getAttribute('data-history')) === 'partial'
-      && (await row.locator('figcaption').innerText()).startsWith('Funds left since the oldest state the node keeps'),
-  );
+  const historyState = async () =>
+    `${await row.locator('figure.history').getAttribute('data-history')}: ${await row.locator('figcaption').innerText()}`;
+  await eventually('the partial history says so', async () => {
+    const state = await historyState();
+    if (state.startsWith('partial: Funds left since the oldest state the node keeps')) return true;
+    throw new Error(`the history shows ${state}`);
+  });
   // It reaches back about as far as the node's 64 blocks of state, not only to the reload.
   const since = Number(await row.locator('figure.history').getAttribute('data-since'));
   if (since < 30) throw new Error(`the partial history reaches back only ${since} relay blocks`);
