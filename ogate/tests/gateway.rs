@@ -356,24 +356,13 @@ async fn a_gateway_back_after_the_node_pruned_its_blocks_skips_to_the_head_and_r
 	net.provide().await;
 	let (id, _) = net.subscribe(&json!({"image": "debian-12"})).await;
 	gate.wait_for_phase(id, "running").await;
-	let cursor = gate.get("/v1/sync").await.json::<serde_json::Value>().await.unwrap()["cursor"]
-		.as_u64()
-		.unwrap();
+	let cursor = gate.cursor().await;
 
 	// Down: the subscriber ends it, and 300 more blocks are finalized.
-	gate.stop();
-	let deadline = Instant::now() + PATIENCE;
-	while gate.anonymous("/healthz").await.status() != 599 {
-		assert!(Instant::now() < deadline, "OGate did not stop");
-		tokio::time::sleep(Duration::from_millis(50)).await;
-	}
+	gate.stop_and_wait().await;
 	let call = dinfra::transactions().dinfra_subscription().terminate(id);
 	submit(&net.api, &dev::charlie(), call).await;
-	let deadline = Instant::now() + PATIENCE * 2;
-	while net.api.at_current_block().await.unwrap().block_number() < cursor + 300 {
-		assert!(Instant::now() < deadline, "the node did not reach block {}", cursor + 300);
-		tokio::time::sleep(Duration::from_millis(500)).await;
-	}
+	net.wait_for_block(cursor + 300).await;
 
 	// Back on the same data directory: it skips, reconciles and deprovisions.
 	let gate = net.start_gate(&[&reactor], Some(&data)).await;
@@ -418,25 +407,14 @@ async fn a_gateway_back_after_the_node_pruned_its_blocks_resumes_what_was_resume
 	gate.wait_for_phase(id, "running").await;
 	gate.wait_for_phase(id, "suspended").await;
 	reactor.wait_for(|t| t.subscription == id && t.action.name() == "suspend").await;
-	let cursor = gate.get("/v1/sync").await.json::<serde_json::Value>().await.unwrap()["cursor"]
-		.as_u64()
-		.unwrap();
+	let cursor = gate.cursor().await;
 
 	// Down: Charlie tops it up (the chain resumes it), and 300 more blocks are finalized.
-	gate.stop();
-	let deadline = Instant::now() + PATIENCE;
-	while gate.anonymous("/healthz").await.status() != 599 {
-		assert!(Instant::now() < deadline, "OGate did not stop");
-		tokio::time::sleep(Duration::from_millis(50)).await;
-	}
+	gate.stop_and_wait().await;
 	let top_up = dinfra::transactions().dinfra_subscription().top_up(id, PRICE * 1_200);
 	let topped = submit(&net.api, &dev::charlie(), top_up).await;
 	event_in::<dinfra::dinfra_subscription::events::Resumed>(&topped).await;
-	let deadline = Instant::now() + PATIENCE * 2;
-	while net.api.at_current_block().await.unwrap().block_number() < cursor + 300 {
-		assert!(Instant::now() < deadline, "the node did not reach block {}", cursor + 300);
-		tokio::time::sleep(Duration::from_millis(500)).await;
-	}
+	net.wait_for_block(cursor + 300).await;
 
 	// Back on the same data directory: it skips, reconciles and resumes.
 	let gate = net.start_gate(&[&reactor], Some(&data)).await;

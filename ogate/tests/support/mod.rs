@@ -138,6 +138,15 @@ impl Network {
 		);
 	}
 
+	/// Waits until the node's best block is `number` or later (a block every 100 ms).
+	pub async fn wait_for_block(&self, number: u64) {
+		let deadline = Instant::now() + PATIENCE * 2;
+		while self.api.at_current_block().await.unwrap().block_number() < number {
+			assert!(Instant::now() < deadline, "the node did not reach block {number}");
+			tokio::time::sleep(Duration::from_millis(500)).await;
+		}
+	}
+
 	/// Publishes `descriptor` in the content directory and subscribes to it as Charlie for two
 	/// hours. Returns the subscription id and the block it was made in.
 	pub async fn subscribe(&self, descriptor: &Value) -> (u64, u64) {
@@ -293,6 +302,22 @@ impl Gate {
 		if let Some(shutdown) = &self.shutdown {
 			shutdown.cancel();
 		}
+	}
+
+	/// Stops OGate and waits until its API no longer answers.
+	pub async fn stop_and_wait(&self) {
+		self.stop();
+		let deadline = Instant::now() + PATIENCE;
+		while self.anonymous("/healthz").await.status() != 599 {
+			assert!(Instant::now() < deadline, "OGate did not stop");
+			tokio::time::sleep(Duration::from_millis(50)).await;
+		}
+	}
+
+	/// The last finalized block OGate applied (`/v1/sync`'s cursor).
+	pub async fn cursor(&self) -> u64 {
+		let sync = self.get("/v1/sync").await.json::<Value>().await.unwrap();
+		sync["cursor"].as_u64().unwrap()
 	}
 }
 
