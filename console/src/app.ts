@@ -131,7 +131,10 @@ export async function loadNames(addresses: string[]): Promise<void> {
   });
 }
 
-/** The relay chain's block number as of the best block: the chain's billing clock. */
+/**
+ * Reads the relay chain's block number as of the best block (the chain's billing clock) into
+ * `app.relayNow`; done once per new block, and the views draw from it.
+ */
 export async function readRelayNow(): Promise<number> {
   const query = app.chain?.api.query.parachainSystem?.lastRelayChainBlockNumber;
   if (!query) return app.relayNow;

@@ -4,7 +4,7 @@
 import { Keyring } from '@polkadot/keyring';
 import { web3Accounts, web3Enable, web3FromAddress } from '@polkadot/extension-dapp';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { app, log, message } from './app';
+import { app, log, message, readRelayNow } from './app';
 import { connect, type ConnectionState } from './chain';
 import { rawCid } from './cid';
 import { $ } from './dom';
@@ -131,12 +131,15 @@ async function start(url: string): Promise<void> {
     app.chain = await connect(url, setConnection);
     log(`connected to ${url}${app.chain.isDev ? ' (development chain: dev accounts enabled)' : ''}`);
     await loadAccounts();
+    await readRelayNow();
     await loadTypes();
     await renderSubscriptions();
     await renderProvider();
     // Live: every new block refreshes what the chain shows.
     await app.chain.api.rpc.chain.subscribeNewHeads(async (header) => {
       $('head').textContent = `#${header.number.toNumber().toLocaleString('en')}`;
+      // The relay block is read once per block, for every view's times.
+      await readRelayNow().catch(() => undefined);
       await refresh();
       $('relay-head').textContent = `#${app.relayNow.toLocaleString('en')}`;
     });

@@ -3,7 +3,7 @@
 // it concerns.
 
 import { isAddress } from '@polkadot/util-crypto';
-import { app, loadNames, log, message, readRelayNow, text, transact } from './app';
+import { app, loadNames, log, message, text, transact } from './app';
 import { descriptorBytes, rawCid } from './cid';
 import { $, h } from './dom';
 import { identity, shortAddress } from './identity';
@@ -124,7 +124,7 @@ function offerRow(typeId: number, q: Quote, relayNow: number | null): HTMLElemen
 export async function renderQuotes(): Promise<void> {
   const chain = app.chain;
   if (!chain) return;
-  const relayNow = await readRelayNow();
+  const relayNow = app.relayNow;
   const quotes: Quote[][] = [];
   for (const t of types) {
     quotes.push((await chain.api.call.dinfraApi.quote(t.id, 'Any')) as unknown as Quote[]);

@@ -2,7 +2,7 @@
 // each with its load), its profile and offering forms, and the deployments awarded to it with
 // what each owes and its gateway's view.
 
-import { app, confirmAction, loadNames, me, message, phaseBadge, readRelayNow, serial, transact, view } from './app';
+import { app, confirmAction, loadNames, me, message, phaseBadge, serial, transact, view } from './app';
 import { $, h } from './dom';
 import { identity } from './identity';
 import { loadTypes, recordPicture, types } from './offers';
@@ -58,7 +58,7 @@ async function drawSummary(): Promise<void> {
     return;
   }
   const recordAnswer = (await chain.api.call.dinfraApi.providerRecord(account)) as unknown as { isSome: boolean; unwrap(): { toJSON(): unknown } };
-  const relayNow = await readRelayNow();
+  const relayNow = app.relayNow;
   const offerings = (await chain.api.query.dinfraProvider.offerings.entries(account)) as unknown as [
     { args: [unknown, { toString(): string }] },
     { unwrap(): Offering },

@@ -3,7 +3,7 @@
 // top-up, and top-up and terminate (terminate and cancel are confirmed first). Cards are updated
 // in place at every block, so that an amount being typed survives.
 
-import { app, confirmAction, loadNames, me, message, phaseLabel, readRelayNow, serial, text, transact, view, type View } from './app';
+import { app, confirmAction, loadNames, me, message, phaseLabel, serial, text, transact, view, type View } from './app';
 import { describeStanding, standingProblem, suspension, type StandingTopUp } from './continuity';
 import { $, h, setChild, setText } from './dom';
 import { addPoint, backfill, HistoryStore, type History, type Sample } from './history';
@@ -328,7 +328,7 @@ async function drawSubscriptions(): Promise<void> {
     .sort((a, b) => a - b);
   const list = $('subscriptions');
   const shown = new Set<string>();
-  const relayNow = mine.length > 0 ? await readRelayNow() : app.relayNow;
+  const relayNow = app.relayNow;
   const views: [number, View][] = [];
   for (const id of mine) {
     const v = await view(id);
