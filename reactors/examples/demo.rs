@@ -9,6 +9,12 @@
 //! 4. The funds run out: the chain suspends the subscription for a grace as long as it ran,
 //!    then ends it and pays Alice.
 //! 5. The process is gone: its endpoint no longer answers.
+//!
+//! Settings (environment): `DINFRA_NODE`, the node's WebSocket (`ws://127.0.0.1:9944`);
+//! `DINFRA_DATA`, whose `content` directory OGate reads descriptors from
+//! (`~/.cache/dinfra/run`); `DINFRA_MIN_RUNWAY`, if set, a minimum runway in relay-chain blocks
+//! that Alice, the sudo key of the development chains, sets first, so that the funds run out
+//! within minutes where relay blocks are 6 s apart (the compose stack, zombienet).
 
 use dinfra_devnet::{find_event, Api, At};
 use dinfra_ogate::chain::dinfra::{
@@ -43,6 +49,28 @@ async fn try_submit<Call: subxt::transactions::Payload>(
 	api.at_block(in_block.block_hash()).await.map_err(|e| e.to_string())
 }
 
+/// As Alice, the sudo key of the development chains: `set_min_runway(blocks)`.
+async fn set_min_runway(api: &Api, blocks: u32) -> anyhow::Result<()> {
+	use dinfra::runtime_types::{
+		dinfra_runtime::RuntimeCall, pallet_dinfra_subscription::pallet::Call,
+	};
+	let set = RuntimeCall::DinfraSubscription(Call::set_min_runway { blocks });
+	let at = try_submit(api, &dev::alice(), dinfra::transactions().sudo().sudo(set))
+		.await
+		.map_err(|e| anyhow::anyhow!("sudo set_min_runway failed: {e}"))?;
+	let sudid = at
+		.events()
+		.fetch()
+		.await?
+		.find_first::<dinfra::sudo::events::Sudid>()
+		.ok_or_else(|| anyhow::anyhow!("no Sudid event"))??;
+	if let Err(e) = sudid.sudo_result {
+		anyhow::bail!("set_min_runway({blocks}) was refused: {e:?}");
+	}
+	println!("   done in block #{}", at.block_number());
+	Ok(())
+}
+
 fn step(text: &str) {
 	println!("\n== {text}");
 }
@@ -56,6 +84,10 @@ async fn main() -> anyhow::Result<()> {
 	let api = Api::from_insecure_url(&node).await.map_err(|e| {
 		anyhow::anyhow!("no DINFRA node at {node} ({e}); start ./scripts/run first")
 	})?;
+	if let Ok(blocks) = std::env::var("DINFRA_MIN_RUNWAY") {
+		step(&format!("0. Alice (sudo) sets the minimum runway to {blocks} relay-chain blocks"));
+		set_min_runway(&api, blocks.parse()?).await?;
+	}
 	let constants = api.at_current_block().await?;
 	// The runway in force: the pallet's storage value, which Root may have changed.
 	let min_runway: u32 = constants

@@ -336,6 +336,14 @@ impl Config {
 		if self.local.first_port > self.local.last_port || self.local.first_port == 0 {
 			return Err(ConfigError::Invalid("local.first_port..=last_port is empty".into()));
 		}
+		if let Some(host) = &self.local.endpoint_host {
+			if !is_plain_host(host) {
+				return Err(ConfigError::Invalid(format!(
+					"local.endpoint_host {host:?} is not a host name or address (an IPv6 address \
+					 goes in brackets; no scheme, port or path)"
+				)));
+			}
+		}
 		if self.metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
 			return Err(ConfigError::Invalid(
 				"metrics_token must be at least 16 characters".into(),
@@ -348,6 +356,17 @@ impl Config {
 	}
 }
 
+/// Whether `host` is only a host: a name, an IPv4 address or a bracketed IPv6 address, which
+/// `http://{host}:{port}` turns into a URL with nothing else in it.
+fn is_plain_host(host: &str) -> bool {
+	reqwest::Url::parse(&format!("http://{host}:1/")).is_ok_and(|url| {
+		url.host_str().is_some_and(|h| h.eq_ignore_ascii_case(host))
+			&& url.port() == Some(1)
+			&& url.username().is_empty()
+			&& url.path() == "/"
+	})
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -357,6 +376,7 @@ mod tests {
 		for (name, text) in [
 			("reactor.example.toml", include_str!("../reactor.example.toml")),
 			("reactor.cloudstack.toml", include_str!("../../compose/reactor.cloudstack.toml")),
+			("reactor.local.toml", include_str!("../../compose/reactor.local.toml")),
 		] {
 			let config = Config::from_toml(text, name.into()).unwrap();
 			config.check().unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -390,6 +410,16 @@ mod tests {
 		assert!(matches!(Config::load(webhook), Err(ConfigError::Invalid(_))));
 		let cloud = Args { driver: Some(DriverKind::Cloudstack), dev: true, ..Default::default() };
 		assert!(matches!(Config::load(cloud), Err(ConfigError::Invalid(_))));
+
+		for good in ["127.0.0.1", "node-7.example.org", "[::1]", "Reactor"] {
+			let text = format!("[local]\nendpoint_host = \"{good}\"\n");
+			Config::from_toml(&text, "f".into()).unwrap().check().unwrap();
+		}
+		for bad in ["", "http://x", "x:80", "x/y", "a@b", "::1", "x y", "x?y"] {
+			let text = format!("[local]\nendpoint_host = \"{bad}\"\n");
+			let refused = Config::from_toml(&text, "f".into()).unwrap().check();
+			assert!(matches!(refused, Err(ConfigError::Invalid(_))), "{bad:?} is refused");
+		}
 	}
 
 	#[test]

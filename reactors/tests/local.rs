@@ -80,6 +80,26 @@ async fn provisioning_twice_runs_one_process_that_answers_and_deprovisioning_sto
 }
 
 #[tokio::test]
+async fn a_program_on_every_interface_is_named_by_the_endpoint_host_that_clients_reach() {
+	// As in a container: programs listen on all of its interfaces, and clients reach them
+	// through the ports it publishes, by another name.
+	let dir = tempfile::tempdir().unwrap();
+	let config = LocalConfig {
+		host: "0.0.0.0".parse().unwrap(),
+		endpoint_host: Some("localhost".into()),
+		..config(dir.path(), ports(6))
+	};
+	let driver = LocalDriver::open(config).await.unwrap();
+	let instance = driver.provision(&spec(9)).await.unwrap();
+	assert_eq!(instance.state, InstanceState::Running, "readiness is checked on loopback");
+	let endpoint = instance.endpoint.clone().unwrap();
+	assert_eq!(endpoint, format!("http://localhost:{}", ports(6)));
+	assert_eq!(get(&endpoint).await.expect("the endpoint answers")["subscription"], 9);
+	assert_eq!(driver.status(9).await.unwrap(), Some(instance));
+	driver.deprovision(9).await.unwrap();
+}
+
+#[tokio::test]
 async fn a_crashed_program_is_restarted_on_its_port() {
 	let dir = tempfile::tempdir().unwrap();
 	let driver = LocalDriver::open(config(dir.path(), ports(1))).await.unwrap();

@@ -58,8 +58,13 @@ pub struct Program {
 pub struct LocalConfig {
 	/// Where deployment records and program logs are kept.
 	pub state_dir: PathBuf,
-	/// The address programs listen on and endpoints name.
+	/// The address programs listen on (`{host}`), and that endpoints name unless
+	/// `endpoint_host` is set. `0.0.0.0` listens on every interface.
 	pub host: IpAddr,
+	/// The host name or address that endpoints name, when clients reach the programs by
+	/// another address than `host`: the ports a container publishes, a public address in front
+	/// of NAT. An IPv6 address is written in brackets. `None`: `host`.
+	pub endpoint_host: Option<String>,
 	/// The first port handed to a deployment.
 	pub first_port: u16,
 	/// The last port handed to a deployment.
@@ -82,6 +87,7 @@ impl Default for LocalConfig {
 		LocalConfig {
 			state_dir: PathBuf::from("reactor-data/local"),
 			host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+			endpoint_host: None,
 			first_port: 20_000,
 			last_port: 20_999,
 			programs: BTreeMap::new(),
@@ -246,6 +252,17 @@ fn fill(text: &str, host: IpAddr, port: u16, subscription: u64, state: &Path) ->
 		.replace("{subscription}", &subscription.to_string())
 }
 
+/// Where to check that a program listening on `host` accepts connections: loopback for a
+/// program listening on every interface.
+fn probe_address(host: IpAddr, port: u16) -> SocketAddr {
+	let host = match host {
+		IpAddr::V4(v4) if v4.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+		IpAddr::V6(v6) if v6.is_unspecified() => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+		host => host,
+	};
+	SocketAddr::new(host, port)
+}
+
 async fn listening(addr: SocketAddr) -> bool {
 	tokio::time::timeout(Duration::from_millis(500), tokio::net::TcpStream::connect(addr))
 		.await
@@ -315,7 +332,10 @@ impl LocalDriver {
 	}
 
 	fn endpoint(&self, port: u16) -> String {
-		format!("http://{}", SocketAddr::new(self.config.host, port))
+		match &self.config.endpoint_host {
+			Some(host) => format!("http://{host}:{port}"),
+			None => format!("http://{}", SocketAddr::new(self.config.host, port)),
+		}
 	}
 
 	fn program(&self, deployment_type: u32) -> Option<&Program> {
@@ -360,7 +380,7 @@ impl LocalDriver {
 		};
 		let state = if !alive(process) {
 			InstanceState::Stopped
-		} else if listening(SocketAddr::new(self.config.host, port)).await {
+		} else if listening(probe_address(self.config.host, port)).await {
 			InstanceState::Running
 		} else {
 			InstanceState::Starting
