@@ -33,7 +33,8 @@ FROM debian:bookworm-slim AS base
 RUN apt-get update \
 	&& apt-get install -y --no-install-recommends ca-certificates curl jq \
 	&& rm -rf /var/lib/apt/lists/* \
-	&& useradd --create-home --uid 10001 dinfra
+	&& useradd --create-home --uid 10001 dinfra \
+	&& install -d -o dinfra -g dinfra /data
 WORKDIR /home/dinfra
 
 FROM base AS node
