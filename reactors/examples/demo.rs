@@ -49,6 +49,16 @@ async fn try_submit<Call: subxt::transactions::Payload>(
 	api.at_block(in_block.block_hash()).await.map_err(|e| e.to_string())
 }
 
+/// The first event `E` of the block `at`.
+async fn first_event<E: subxt::events::DecodeAsEvent>(at: &At) -> anyhow::Result<E> {
+	at.events()
+		.fetch()
+		.await?
+		.find_first::<E>()
+		.ok_or_else(|| anyhow::anyhow!("no {} event", std::any::type_name::<E>()))?
+		.map_err(Into::into)
+}
+
 /// As Alice, the sudo key of the development chains: `set_min_runway(blocks)`.
 async fn set_min_runway(api: &Api, blocks: u32) -> anyhow::Result<()> {
 	use dinfra::runtime_types::{
@@ -58,12 +68,7 @@ async fn set_min_runway(api: &Api, blocks: u32) -> anyhow::Result<()> {
 	let at = try_submit(api, &dev::alice(), dinfra::transactions().sudo().sudo(set))
 		.await
 		.map_err(|e| anyhow::anyhow!("sudo set_min_runway failed: {e}"))?;
-	let sudid = at
-		.events()
-		.fetch()
-		.await?
-		.find_first::<dinfra::sudo::events::Sudid>()
-		.ok_or_else(|| anyhow::anyhow!("no Sudid event"))??;
+	let sudid = first_event::<dinfra::sudo::events::Sudid>(&at).await?;
 	if let Err(e) = sudid.sudo_result {
 		anyhow::bail!("set_min_runway({blocks}) was refused: {e:?}");
 	}
@@ -156,13 +161,7 @@ async fn main() -> anyhow::Result<()> {
 	)
 	.await
 	.map_err(|e| anyhow::anyhow!("subscribe failed: {e}"))?;
-	let event = subscribed
-		.events()
-		.fetch()
-		.await?
-		.find_first::<dinfra::dinfra_subscription::events::Subscribed>()
-		.ok_or_else(|| anyhow::anyhow!("no Subscribed event"))??;
-	let id = event.id;
+	let id = first_event::<dinfra::dinfra_subscription::events::Subscribed>(&subscribed).await?.id;
 	println!(
 		"   subscription {id}: {funding} units held, {min_runway} billing blocks at {PRICE} per block"
 	);
