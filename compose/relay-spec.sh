@@ -8,6 +8,8 @@
 # genesis patch as text, because jq 1.6 would rewrite the spec's 10^18-unit balances as floats
 # (1e+18), which the relay refuses. `ParaGenesisArgs` names its kind `parachain` (serde rename).
 set -eu
+# Once per volume: podman starts this again whenever it starts a service that depends on it.
+[ ! -f /specs/relay.json ] || exit 0
 for _ in $(seq 1 600); do
 	[ -f /specs/dinfra-local.json ] && break
 	sleep 1
