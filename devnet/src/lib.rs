@@ -59,12 +59,30 @@ impl DevNode {
 		name: &str,
 		block_time_ms: u64,
 	) -> DevNode {
+		DevNode::spawn(binary, log_dir, name, &["--dev"], block_time_ms)
+	}
+
+	/// Starts `binary --chain <chain>` alone, sealing a block every 100 ms as `--dev` does, on
+	/// that chain's genesis (`local`: no deployment types, Alice is sudo), with its log in
+	/// `log_dir`.
+	pub fn start_on_chain(binary: &Path, log_dir: &Path, name: &str, chain: &str) -> DevNode {
+		DevNode::spawn(binary, log_dir, name, &["--chain", chain], 100)
+	}
+
+	fn spawn(
+		binary: &Path,
+		log_dir: &Path,
+		name: &str,
+		chain: &[&str],
+		block_time_ms: u64,
+	) -> DevNode {
 		let rpc_port = free_port();
 		let p2p_port = free_port();
 		let log = log_dir.join(format!("{name}-dinfra-node.log"));
 		let log_file = std::fs::File::create(&log).expect("the node's log file can be created");
 		let child = Command::new(binary)
-			.args(["--dev", "--dev-block-time", &block_time_ms.to_string(), "--tmp"])
+			.args(chain)
+			.args(["--dev-block-time", &block_time_ms.to_string(), "--tmp"])
 			.arg("--no-prometheus")
 			.args(["--no-telemetry", "--no-mdns", "--no-hardware-benchmarks"])
 			.args(["--rpc-port", &rpc_port.to_string(), "--port", &p2p_port.to_string()])

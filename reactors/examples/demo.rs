@@ -2,7 +2,9 @@
 //! `./scripts/demo` while `./scripts/run --dev-block-time 100` runs in another terminal.
 //!
 //! 1. Provider setup: Alice (the provider OGate works for) registers, offers `vm-small`, and
-//!    makes Ferdie her gateway's operator.
+//!    makes Ferdie her gateway's operator. The development chain's genesis registers `vm-small`;
+//!    on a chain without it (the `local` spec, which the relay-chain stack runs) Alice registers
+//!    it first, with its schema published to OGate's content directory.
 //! 2. A subscription: Bob publishes a descriptor and subscribes with the minimum runway.
 //! 3. The deployment: the reactor starts a process and OGate reports it running; the demo calls
 //!    its endpoint.
@@ -24,12 +26,21 @@ use dinfra_ogate::chain::dinfra::{
 		dinfra_runtime::configs::proxy::ProxyType,
 	},
 };
-use std::{path::PathBuf, time::Duration};
+use std::{
+	path::{Path, PathBuf},
+	time::Duration,
+};
 use subxt::utils::MultiAddress;
 use subxt_signer::sr25519::{dev, Keypair};
 
 /// 1 mDINF per billing block.
 const PRICE: u128 = 1_000_000_000;
+
+/// The deployment type the demo trades in.
+const VM_SMALL: &[u8] = b"vm-small";
+
+/// Its descriptors' JSON Schema, which a chain without the type gets registered under its CID.
+const VM_SMALL_SCHEMA: &[u8] = include_bytes!("../../schemas/vm-small.json");
 
 fn setting(name: &str, default: &str) -> String {
 	std::env::var(name).unwrap_or_else(|_| default.to_string())
@@ -76,6 +87,41 @@ async fn set_min_runway(api: &Api, blocks: u32) -> anyhow::Result<()> {
 	Ok(())
 }
 
+/// The id of the `vm-small` deployment type that is not retired. Where the chain has none, Alice
+/// publishes its schema to `content` (OGate's content directory) and registers it under the
+/// schema's CID, holding the type deposit.
+async fn vm_small(api: &Api, content: &Path) -> anyhow::Result<u32> {
+	let at = api.at_current_block().await?;
+	let registered = at
+		.storage()
+		.try_fetch(
+			dinfra::storage().dinfra_provider().deployment_type_ids(),
+			(BoundedVec(VM_SMALL.to_vec()),),
+		)
+		.await?;
+	if let Some(id) = registered {
+		let id = id.decode()?;
+		println!("   vm-small is deployment type {id}");
+		return Ok(id);
+	}
+	let cid = dinfra_ogate::descriptor::publish(content, VM_SMALL_SCHEMA)?;
+	let register = dinfra::transactions().dinfra_provider().register_deployment_type(
+		BoundedVec(VM_SMALL.to_vec()),
+		BoundedVec(cid.clone().into_bytes()),
+	);
+	let at = try_submit(api, &dev::alice(), register)
+		.await
+		.map_err(|e| anyhow::anyhow!("register_deployment_type(vm-small) failed: {e}"))?;
+	let id =
+		first_event::<dinfra::dinfra_provider::events::DeploymentTypeRegistered>(&at).await?.id;
+	println!(
+		"   the chain had no vm-small: Alice registered it as deployment type {id}, schema {cid} \
+		 (block #{})",
+		at.block_number()
+	);
+	Ok(id)
+}
+
 fn step(text: &str) {
 	println!("\n== {text}");
 }
@@ -102,6 +148,7 @@ async fn main() -> anyhow::Result<()> {
 		.decode()?;
 
 	step("1. Provider setup: Alice registers, offers vm-small and makes Ferdie her operator");
+	let vm_small = vm_small(&api, &data.join("content")).await?;
 	let (alice, bob) = (dev::alice(), dev::bob());
 	let provider = dinfra::transactions().dinfra_provider();
 	let setup = [
@@ -116,8 +163,12 @@ async fn main() -> anyhow::Result<()> {
 		),
 		(
 			"create_offering(vm-small, capacity 8)",
-			try_submit(&api, &alice, provider.create_offering(0, 8, PRICE, BoundedVec(Vec::new())))
-				.await,
+			try_submit(
+				&api,
+				&alice,
+				provider.create_offering(vm_small, 8, PRICE, BoundedVec(Vec::new())),
+			)
+			.await,
 		),
 		(
 			"add_proxy(Ferdie, DinfraOperator)",
@@ -152,7 +203,7 @@ async fn main() -> anyhow::Result<()> {
 		&api,
 		&bob,
 		dinfra::transactions().dinfra_subscription().subscribe(
-			0,
+			vm_small,
 			BoundedVec(cid.into_bytes()),
 			AwardTarget::Any,
 			PRICE,

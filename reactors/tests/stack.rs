@@ -171,3 +171,76 @@ async fn a_subscription_runs_is_suspended_with_its_state_kept_resumes_and_is_gon
 	gate.wait_for_phase(id, "ended").await;
 	assert_eq!(gate.deployment(id).await["reason"], "out_of_funds");
 }
+
+/// `scripts/demo`, which the compose test runs against the relay-chain stack, on a chain whose
+/// genesis registers no deployment type (the `local` spec): its first run registers `vm-small`
+/// as Alice and publishes the schema to OGate's content directory (OGate checks the descriptor
+/// against it), then drives the subscription to its end; a second run finds the type and
+/// registers no other.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_registers_vm_small_where_the_chain_has_none_and_runs_to_the_end_twice() {
+	let net = Network::start_on_chain("demo-local", "local").await;
+	let types = dinfra::storage().dinfra_provider().next_deployment_type_id();
+	let at = net.api.at_current_block().await.unwrap();
+	assert_eq!(at.storage().fetch(types.clone(), ()).await.unwrap().decode().unwrap(), 0);
+
+	// OGate works for Alice with Ferdie's operator key, as the demo sets up, and reads content
+	// from the demo's data directory, which holds nothing yet.
+	let data = tempfile::tempdir().unwrap();
+	let mut config = net.gate_config(&[], None);
+	config.provider = "//Alice".into();
+	config.operator_seed = "//Ferdie".into();
+	config.content_dir = Some(data.path().join("content"));
+	let gate = Gate::start(config).await;
+	let state = tempfile::tempdir().unwrap();
+	let log = Path::new(env!("CARGO_TARGET_TMPDIR")).join("demo-local-reactor.log");
+	let _reactor = ReactorProcess::start(&gate, state.path(), &log);
+
+	let demo = dinfra_devnet::sibling_binary("examples/demo");
+	let run = |nth: &'static str| {
+		let mut command = tokio::process::Command::new(&demo);
+		command
+			.env("DINFRA_NODE", net.url())
+			.env("DINFRA_DATA", data.path())
+			.env("DINFRA_MIN_RUNWAY", RUNWAY.to_string())
+			.kill_on_drop(true);
+		async move {
+			let out = tokio::time::timeout(PATIENCE, command.output())
+				.await
+				.unwrap_or_else(|_| panic!("the {nth} demo ends within {PATIENCE:?}"))
+				.expect("the demo starts");
+			let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+			assert!(
+				out.status.success(),
+				"the {nth} demo succeeds:\n{stdout}\n{}",
+				String::from_utf8_lossy(&out.stderr)
+			);
+			stdout
+		}
+	};
+
+	let first = run("first").await;
+	assert!(first.contains("Alice registered it as deployment type 0"), "{first}");
+	assert!(first.contains("no longer answers"), "{first}");
+	let schema = dinfra_ogate::descriptor::raw_cid(VM_SMALL_SCHEMA);
+	assert!(data.path().join("content").join(&schema).exists(), "the schema is published");
+	let at = net.api.at_current_block().await.unwrap();
+	let kind = at
+		.storage()
+		.fetch(dinfra::storage().dinfra_provider().deployment_types(), (0,))
+		.await
+		.unwrap()
+		.decode()
+		.unwrap();
+	assert_eq!(kind.owner, dev::alice().public_key().to_account_id());
+	assert_eq!(
+		(kind.name.0.as_slice(), kind.schema_cid.0),
+		(&b"vm-small"[..], schema.into_bytes())
+	);
+
+	let second = run("second").await;
+	assert!(second.contains("vm-small is deployment type 0"), "{second}");
+	assert!(second.contains("no longer answers"), "{second}");
+	let at = net.api.at_current_block().await.unwrap();
+	assert_eq!(at.storage().fetch(types, ()).await.unwrap().decode().unwrap(), 1, "one type");
+}

@@ -67,7 +67,23 @@ impl Network {
 	/// Starts a node.
 	pub async fn start(name: &str) -> Network {
 		let logs = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-		let mut node = DevNode::start(&sibling_binary("dinfra-node"), &logs, name);
+		Network::with(DevNode::start(&sibling_binary("dinfra-node"), &logs, name)).await
+	}
+
+	/// Starts a node alone on the genesis of `chain` (`local`: no deployment types), sealing a
+	/// block every 100 ms.
+	pub async fn start_on_chain(name: &str, chain: &str) -> Network {
+		let logs = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+		Network::with(DevNode::start_on_chain(&sibling_binary("dinfra-node"), &logs, name, chain))
+			.await
+	}
+
+	/// The node's WebSocket RPC URL.
+	pub fn url(&self) -> &str {
+		&self.node.url
+	}
+
+	async fn with(mut node: DevNode) -> Network {
 		let api = node.connect().await;
 		let content = tempfile::tempdir().unwrap();
 		std::fs::write(content.path().join(raw_cid(VM_SMALL_SCHEMA)), VM_SMALL_SCHEMA).unwrap();
