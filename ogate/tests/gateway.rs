@@ -7,7 +7,7 @@
 
 mod support;
 
-use dinfra_devnet::{event_in, find_event, submit, PATIENCE};
+use dinfra_devnet::{event_in, eventually, find_event, submit, PATIENCE};
 use dinfra_ogate::descriptor::raw_cid;
 use dinfra_ogate::{
 	chain::dinfra,
@@ -426,4 +426,44 @@ async fn a_gateway_back_after_the_node_pruned_its_blocks_resumes_what_was_resume
 		.filter(|t| t.subscription == id && t.action.name() == "resume")
 		.count();
 	assert_eq!(resumes, 1, "one resume task");
+}
+
+/// A report signed past a gap in the operator's nonces (the one before it was refused, as a
+/// node under load can refuse one whose birth block it has not imported yet) is handed to the
+/// pool, which holds it, and the broadcast returns the pool's verdict at once: it does not
+/// watch the report until the pool drops it, holding every later report behind it. Once the
+/// gap is filled, both are included, each once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_report_behind_a_nonce_gap_is_held_by_the_pool_and_included_once_the_gap_fills() {
+	use dinfra_ogate::{
+		chain::Chain,
+		store::{Report, ReportState, ReportStatus},
+	};
+	let net = Network::start("nonce-gap").await;
+	net.provide().await;
+	let provider = dev::bob().public_key().to_account_id();
+	let chain = Chain::connect(net.url(), provider, dev::dave()).await.unwrap();
+	let nonce = chain.operator_nonce().await.unwrap();
+	let claim = |subscription| Report {
+		subscription,
+		status: ReportStatus::Claim,
+		state: ReportState::Queued,
+	};
+
+	let (_, behind, _) = chain.sign(&claim(1), nonce + 1).await.unwrap();
+	chain.broadcast(behind).await.expect("the pool holds a report behind a nonce gap");
+	// Nothing is included while the gap is open.
+	net.wait_for_block(net.api.at_current_block().await.unwrap().block_number() + 10).await;
+	assert_eq!(chain.operator_nonce().await.unwrap(), nonce);
+
+	let (_, gap, _) = chain.sign(&claim(0), nonce).await.unwrap();
+	chain.broadcast(gap).await.expect("the pool takes the missing nonce");
+	let included = eventually("both reports are included", || async {
+		match chain.operator_nonce().await {
+			Ok(n) if n >= nonce + 2 => Ok(n),
+			other => Err(other),
+		}
+	})
+	.await;
+	assert_eq!(included, nonce + 2, "each report once");
 }
