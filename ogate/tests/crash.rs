@@ -87,15 +87,14 @@ async fn sigkill_in_a_stream_of_awards_loses_no_task_and_sends_no_report_twice()
 
 	// The operator's reports are all in: its nonce reaches one per award.
 	let dave = dev::dave().public_key().to_account_id();
-	let deadline = Instant::now() + dinfra_devnet::PATIENCE;
-	loop {
-		let at = net.api.at_current_block().await.unwrap();
-		if at.tx().account_nonce(&dave).await.unwrap() >= AWARDS {
-			break;
+	dinfra_devnet::eventually("the operator's reports all land", || async {
+		let at = net.api.at_current_block().await.map_err(|e| e.to_string())?;
+		match at.tx().account_nonce(&dave).await {
+			Ok(nonce) if nonce >= AWARDS => Ok(()),
+			other => Err(format!("{other:?}")),
 		}
-		assert!(Instant::now() < deadline, "the operator's reports did not all land");
-		tokio::time::sleep(Duration::from_millis(200)).await;
-	}
+	})
+	.await;
 	// Every subscription is provisioned and reported running exactly once on chain: every
 	// block from the start to 20 past the head (for any duplicate still in flight) is read.
 	// Reading them one by one can fall behind the 100 ms blocks on a loaded machine, so the
