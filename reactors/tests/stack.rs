@@ -25,10 +25,24 @@ use support::*;
 /// The reactor process; stopped (SIGTERM) when dropped, also when a test fails.
 struct ReactorProcess(Child);
 
+/// How many ports each test's local driver may give out.
+const PORTS: u16 = 50;
+
 impl ReactorProcess {
-	fn start(gate: &Gate, state_dir: &Path, log: &Path) -> ReactorProcess {
+	/// Starts the reactor with its local driver giving out `first_port..first_port + PORTS`.
+	/// Each test has a range of its own: the tests run at once, and a port one reactor has
+	/// freed (a suspended deployment's) is free for any other reactor on the machine to take.
+	fn start(gate: &Gate, state_dir: &Path, log: &Path, first_port: u16) -> ReactorProcess {
+		let config = log.with_extension("toml");
+		let last_port = first_port + PORTS - 1;
+		std::fs::write(
+			&config,
+			format!("[local]\nfirst_port = {first_port}\nlast_port = {last_port}\n"),
+		)
+		.unwrap();
 		let log = std::fs::File::create(log).unwrap();
 		let child = Command::new(env!("CARGO_BIN_EXE_dinfra-reactor"))
+			.env("REACTOR_CONFIG", &config)
 			.env("REACTOR_OGATE_URL", &gate.base)
 			.env("REACTOR_OGATE_TOKEN", TOKEN)
 			.env("REACTOR_STATE_DIR", state_dir)
@@ -78,7 +92,7 @@ async fn a_subscription_runs_is_suspended_with_its_state_kept_resumes_and_is_gon
 	let gate = net.start_gate(&[], None).await;
 	let state = tempfile::tempdir().unwrap();
 	let log = Path::new(env!("CARGO_TARGET_TMPDIR")).join("stack-reactor.log");
-	let _reactor = ReactorProcess::start(&gate, state.path(), &log);
+	let _reactor = ReactorProcess::start(&gate, state.path(), &log, 20_000);
 
 	// Provider setup: Bob registers, offers vm-small, makes Dave his operator. Root shortens
 	// the minimum runway, so that runs and graces take seconds.
@@ -96,7 +110,8 @@ async fn a_subscription_runs_is_suspended_with_its_state_kept_resumes_and_is_gon
 	>(&net.api, subscribed, 600, |e| e.id == id)
 	.await;
 	let endpoint = String::from_utf8(running_event.endpoint.0.clone()).unwrap();
-	assert!(endpoint.starts_with("http://127.0.0.1:"), "{endpoint}");
+	let port: u16 = endpoint.strip_prefix("http://127.0.0.1:").unwrap().parse().unwrap();
+	assert!((20_000..20_000 + PORTS).contains(&port), "{endpoint} from this test's range");
 
 	// On the machine: the endpoint answers, as this subscription's deployment, with its state.
 	let about = get(&endpoint).await.expect("the endpoint answers");
@@ -194,7 +209,7 @@ async fn the_demo_registers_vm_small_where_the_chain_has_none_and_runs_to_the_en
 	let gate = Gate::start(config).await;
 	let state = tempfile::tempdir().unwrap();
 	let log = Path::new(env!("CARGO_TARGET_TMPDIR")).join("demo-local-reactor.log");
-	let _reactor = ReactorProcess::start(&gate, state.path(), &log);
+	let _reactor = ReactorProcess::start(&gate, state.path(), &log, 20_000 + PORTS);
 
 	let demo = dinfra_devnet::sibling_binary("examples/demo");
 	let run = |nth: &'static str| {
