@@ -73,7 +73,7 @@ fn find_binaries() -> Result<(), String> {
 		if !dirs.iter().any(|dir| dir.join(binary).is_file()) {
 			return Err(format!(
 				"`{binary}` is not in {}. Build the relay binaries with \
-				 `zombienet/relay-binaries` (a one-off of about an hour) and dinfra-node with \
+				 `zombienet/relay-binaries` (a one-off of 2.5 hours on 2 cores) and dinfra-node with \
 				 `cargo build -p dinfra-node`, or run `scripts/zombienet-test`.",
 				dirs.iter()
 					.take(2)
