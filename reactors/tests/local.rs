@@ -193,6 +193,81 @@ async fn a_suspended_deployment_keeps_its_state_across_a_restart_and_resumes_whe
 	assert!(matches!(driver.resume(5).await, Err(DriverError::Refused(_))));
 }
 
+/// While a deployment is suspended its port is free on the host, and another program (another
+/// reactor with an overlapping range, anything) may take it. Resuming then starts nothing: the
+/// deployment stays suspended, the refusal names the port and is temporary (tried again), and
+/// nobody else's listener passes for the resumed deployment. Once the port is free, the same
+/// resume brings it back over its state.
+#[tokio::test]
+async fn a_resume_whose_port_another_program_took_starts_nothing_and_succeeds_once_it_is_free() {
+	let dir = tempfile::tempdir().unwrap();
+	let driver = LocalDriver::open(config(dir.path(), ports(7))).await.unwrap();
+	let endpoint = driver.provision(&spec(7)).await.unwrap().endpoint.unwrap();
+	let before = get(&endpoint).await.expect("the endpoint answers");
+	driver.suspend(7).await.unwrap();
+	eventually("the program is stopped", async || gone(pid_of(&before))).await;
+
+	let port: u16 = endpoint.rsplit(':').next().unwrap().parse().unwrap();
+	let squatter = std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free");
+	let refused = driver.resume(7).await;
+	match &refused {
+		Err(DriverError::Unavailable(why)) => assert!(why.contains(&port.to_string()), "{why}"),
+		other => panic!("a resume onto a taken port: {other:?}"),
+	}
+	let record: Value =
+		serde_json::from_slice(&std::fs::read(dir.path().join("7.json")).unwrap()).unwrap();
+	assert_eq!(record["suspended"], true, "still suspended: {record}");
+	assert_eq!(driver.status(7).await.unwrap().unwrap().state, InstanceState::Stopped);
+	// Provisioning it (the reconciler's way) is the same resume, refused the same way.
+	assert!(matches!(driver.provision(&spec(7)).await, Err(DriverError::Unavailable(_))));
+
+	drop(squatter);
+	let resumed = driver.resume(7).await.unwrap();
+	assert_eq!(resumed.endpoint.as_deref(), Some(endpoint.as_str()));
+	let after = get(&endpoint).await.expect("it answers again");
+	assert_eq!(after["subscription"], 7);
+	assert_eq!(after["state"]["created_at"], before["state"]["created_at"]);
+	assert_eq!(after["state"]["boots"], 2);
+	driver.deprovision(7).await.unwrap();
+}
+
+/// The same on a reactor's restart: a running deployment's program died while the reactor was
+/// down and another program took its port. The new driver leaves it stopped instead of
+/// restarting it into a loop of failed binds behind someone else's answers; provisioning it
+/// (the reconciler's restore) is refused for now, and succeeds on its own port over its state
+/// once the port is free.
+#[tokio::test]
+async fn a_restart_finding_a_dead_program_s_port_taken_leaves_it_stopped_until_the_port_is_free() {
+	let dir = tempfile::tempdir().unwrap();
+	let (endpoint, before);
+	{
+		let driver = LocalDriver::open(config(dir.path(), ports(8))).await.unwrap();
+		endpoint = driver.provision(&spec(8)).await.unwrap().endpoint.unwrap();
+		before = get(&endpoint).await.expect("the endpoint answers");
+	}
+	let pid = nix::unistd::Pid::from_raw(pid_of(&before));
+	nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).unwrap();
+	eventually("the program is dead", async || gone(pid_of(&before))).await;
+	let port: u16 = endpoint.rsplit(':').next().unwrap().parse().unwrap();
+	let squatter = std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free");
+
+	let driver = LocalDriver::open(config(dir.path(), ports(8))).await.unwrap();
+	assert_eq!(driver.status(8).await.unwrap().unwrap().state, InstanceState::Stopped);
+	match driver.provision(&spec(8)).await {
+		Err(DriverError::Unavailable(why)) => assert!(why.contains(&port.to_string()), "{why}"),
+		other => panic!("a provision onto a taken port: {other:?}"),
+	}
+	assert!(dir.path().join("8").join("workload.json").exists(), "the state is kept");
+
+	drop(squatter);
+	let restored = driver.provision(&spec(8)).await.unwrap();
+	assert_eq!(restored.endpoint.as_deref(), Some(endpoint.as_str()));
+	let after = get(&endpoint).await.expect("it answers again");
+	assert_eq!(after["state"]["created_at"], before["state"]["created_at"]);
+	assert_eq!(after["state"]["boots"], 2);
+	driver.deprovision(8).await.unwrap();
+}
+
 /// The crash this guards against: the reactor started a program and died before it recorded
 /// the pid. The record names the start's launch token, and the program carries it.
 #[tokio::test]

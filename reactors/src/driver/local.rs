@@ -16,7 +16,9 @@
 //!   `state_dir/<subscription>/`, which the program gets as `DINFRA_STATE_DIR` (and `{state_dir}`
 //!   in its arguments). Suspending stops the program (SIGTERM, then SIGKILL) and marks the record
 //!   suspended; the directory, the port and the record stay. Resuming starts the program again
-//!   on the same port, over the same directory. A reactor that restarts leaves a suspended
+//!   on the same port, over the same directory; if another program on the host took the port
+//!   meanwhile, nothing is started and the resume is refused for now (`Unavailable`, tried
+//!   again), so that nobody else's listener passes for the deployment. A reactor that restarts leaves a suspended
 //!   deployment stopped (and stops its program, if a crash left it running).
 //! - **Stopped for good.** Deprovisioning sends SIGTERM to the program's process group, then
 //!   SIGKILL after a grace period, and removes the record and the state directory.
@@ -324,6 +326,12 @@ impl LocalDriver {
 				deployments.insert(subscription, Arc::new(Supervised::idle(record, Life::Alive)));
 				continue;
 			}
+			if !adopted && driver.kept_port_free(&record).is_err() {
+				// Its program died while the reactor was down and another program took its
+				// port: left stopped; the next provision starts it once the port is free.
+				deployments.insert(subscription, Arc::new(Supervised::idle(record, Life::GaveUp)));
+				continue;
+			}
 			tracing::info!(subscription, adopted, "deployment record found");
 			deployments.insert(subscription, driver.supervise(record, adopted));
 		}
@@ -348,10 +356,32 @@ impl LocalDriver {
 	fn free_port(&self, taken: &HashMap<u64, Arc<Supervised>>) -> Option<u16> {
 		let used: Vec<u16> =
 			taken.values().filter_map(|s| s.record.lock().ok().map(|r| r.port)).collect();
-		(self.config.first_port..=self.config.last_port).find(|port| {
-			!used.contains(port)
-				&& std::net::TcpListener::bind(SocketAddr::new(self.config.host, *port)).is_ok()
-		})
+		(self.config.first_port..=self.config.last_port)
+			.find(|port| !used.contains(port) && self.port_free(*port))
+	}
+
+	/// Whether nothing on this host listens on `port`.
+	fn port_free(&self, port: u16) -> bool {
+		std::net::TcpListener::bind(SocketAddr::new(self.config.host, port)).is_ok()
+	}
+
+	/// A kept port that another program on the host took while the deployment's own program
+	/// was stopped: its program is not started (it could not listen, and the other program's
+	/// answers would pass for its readiness). Temporary: tried again until the port is free.
+	fn kept_port_free(&self, record: &Record) -> Result<(), DriverError> {
+		if self.port_free(record.port) {
+			return Ok(());
+		}
+		tracing::warn!(
+			subscription = record.subscription,
+			port = record.port,
+			"the deployment's port is held by another program on this host; not started"
+		);
+		Err(DriverError::Unavailable(format!(
+			"port {} of subscription {} is held by another program on this host; the \
+			 deployment is started once it is free",
+			record.port, record.subscription
+		)))
 	}
 
 	/// Starts the supervisor of a deployment: it (re)starts the program until stopped.
@@ -597,7 +627,13 @@ impl Driver for LocalDriver {
 					})?;
 					// A deployment that gave up is started afresh on its own port.
 					let port = match existing {
-						Some(s) => s.record.lock().ok().map(|r| r.port),
+						Some(s) => {
+							let kept = s.record.lock().ok().map(|r| r.clone());
+							if let Some(kept) = &kept {
+								self.kept_port_free(kept)?;
+							}
+							kept.map(|r| r.port)
+						}
 						None => self.free_port(&deployments),
 					}
 					.ok_or_else(|| {
@@ -689,6 +725,7 @@ impl Driver for LocalDriver {
 					.lock()
 					.map_err(|_| DriverError::Unavailable("a poisoned record lock".into()))?
 					.clone();
+				self.kept_port_free(&record)?;
 				record.suspended = false;
 				write_record(&self.config.state_dir, &record)?;
 				let supervised = self.supervise(record, false);
