@@ -16,10 +16,12 @@
 //!   `state_dir/<subscription>/`, which the program gets as `DINFRA_STATE_DIR` (and `{state_dir}`
 //!   in its arguments). Suspending stops the program (SIGTERM, then SIGKILL) and marks the record
 //!   suspended; the directory, the port and the record stay. Resuming starts the program again
-//!   on the same port, over the same directory; if another program on the host took the port
-//!   meanwhile, nothing is started and the resume is refused for now (`Unavailable`, tried
-//!   again), so that nobody else's listener passes for the deployment. A reactor that restarts leaves a suspended
+//!   on the same port, over the same directory. A reactor that restarts leaves a suspended
 //!   deployment stopped (and stops its program, if a crash left it running).
+//! - **A kept port taken.** If another program on the host took a deployment's port while its
+//!   program was stopped (suspended, or dead while the reactor was down), nothing is started
+//!   on it and the resume or provision is refused for now (`Unavailable`, tried again), so that
+//!   nobody else's listener passes for the deployment's readiness.
 //! - **Stopped for good.** Deprovisioning sends SIGTERM to the program's process group, then
 //!   SIGKILL after a grace period, and removes the record and the state directory.
 
