@@ -4,7 +4,7 @@ mod local_support;
 
 use dinfra_reactor::driver::{
 	local::{LocalConfig, LocalDriver, Program},
-	Driver, DriverError, InstanceState, Spec,
+	Driver, DriverError, Instance, InstanceState, Spec,
 };
 use local_support::local_config;
 use serde_json::{json, Value};
@@ -193,6 +193,28 @@ async fn a_suspended_deployment_keeps_its_state_across_a_restart_and_resumes_whe
 	assert!(matches!(driver.resume(5).await, Err(DriverError::Refused(_))));
 }
 
+/// Takes a deployment's port, as another program on the host would: the port and its listener.
+fn squat(endpoint: &str) -> (u16, std::net::TcpListener) {
+	let port: u16 = endpoint.rsplit(':').next().unwrap().parse().unwrap();
+	(port, std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free"))
+}
+
+/// A refusal for now (`Unavailable`) that names the taken port.
+fn assert_refused_for_now(result: Result<Instance, DriverError>, port: u16) {
+	match result {
+		Err(DriverError::Unavailable(why)) => assert!(why.contains(&port.to_string()), "{why}"),
+		other => panic!("started onto a taken port: {other:?}"),
+	}
+}
+
+/// The deployment answers at `endpoint` again, over the state it had (`before`), booted twice.
+async fn assert_back_over_its_state(endpoint: &str, before: &Value) {
+	let after = get(endpoint).await.expect("it answers again");
+	assert_eq!(after["subscription"], before["subscription"]);
+	assert_eq!(after["state"]["created_at"], before["state"]["created_at"]);
+	assert_eq!(after["state"]["boots"], 2);
+}
+
 /// While a deployment is suspended its port is free on the host, and another program (another
 /// reactor with an overlapping range, anything) may take it. Resuming then starts nothing: the
 /// deployment stays suspended, the refusal names the port and is temporary (tried again), and
@@ -207,27 +229,19 @@ async fn a_resume_whose_port_another_program_took_starts_nothing_and_succeeds_on
 	driver.suspend(7).await.unwrap();
 	eventually("the program is stopped", async || gone(pid_of(&before))).await;
 
-	let port: u16 = endpoint.rsplit(':').next().unwrap().parse().unwrap();
-	let squatter = std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free");
-	let refused = driver.resume(7).await;
-	match &refused {
-		Err(DriverError::Unavailable(why)) => assert!(why.contains(&port.to_string()), "{why}"),
-		other => panic!("a resume onto a taken port: {other:?}"),
-	}
+	let (port, squatter) = squat(&endpoint);
+	assert_refused_for_now(driver.resume(7).await, port);
 	let record: Value =
 		serde_json::from_slice(&std::fs::read(dir.path().join("7.json")).unwrap()).unwrap();
 	assert_eq!(record["suspended"], true, "still suspended: {record}");
 	assert_eq!(driver.status(7).await.unwrap().unwrap().state, InstanceState::Stopped);
 	// Provisioning it (the reconciler's way) is the same resume, refused the same way.
-	assert!(matches!(driver.provision(&spec(7)).await, Err(DriverError::Unavailable(_))));
+	assert_refused_for_now(driver.provision(&spec(7)).await, port);
 
 	drop(squatter);
 	let resumed = driver.resume(7).await.unwrap();
 	assert_eq!(resumed.endpoint.as_deref(), Some(endpoint.as_str()));
-	let after = get(&endpoint).await.expect("it answers again");
-	assert_eq!(after["subscription"], 7);
-	assert_eq!(after["state"]["created_at"], before["state"]["created_at"]);
-	assert_eq!(after["state"]["boots"], 2);
+	assert_back_over_its_state(&endpoint, &before).await;
 	driver.deprovision(7).await.unwrap();
 }
 
@@ -248,23 +262,17 @@ async fn a_restart_finding_a_dead_program_s_port_taken_leaves_it_stopped_until_t
 	let pid = nix::unistd::Pid::from_raw(pid_of(&before));
 	nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).unwrap();
 	eventually("the program is dead", async || gone(pid_of(&before))).await;
-	let port: u16 = endpoint.rsplit(':').next().unwrap().parse().unwrap();
-	let squatter = std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free");
+	let (port, squatter) = squat(&endpoint);
 
 	let driver = LocalDriver::open(config(dir.path(), ports(8))).await.unwrap();
 	assert_eq!(driver.status(8).await.unwrap().unwrap().state, InstanceState::Stopped);
-	match driver.provision(&spec(8)).await {
-		Err(DriverError::Unavailable(why)) => assert!(why.contains(&port.to_string()), "{why}"),
-		other => panic!("a provision onto a taken port: {other:?}"),
-	}
+	assert_refused_for_now(driver.provision(&spec(8)).await, port);
 	assert!(dir.path().join("8").join("workload.json").exists(), "the state is kept");
 
 	drop(squatter);
 	let restored = driver.provision(&spec(8)).await.unwrap();
 	assert_eq!(restored.endpoint.as_deref(), Some(endpoint.as_str()));
-	let after = get(&endpoint).await.expect("it answers again");
-	assert_eq!(after["state"]["created_at"], before["state"]["created_at"]);
-	assert_eq!(after["state"]["boots"], 2);
+	assert_back_over_its_state(&endpoint, &before).await;
 	driver.deprovision(8).await.unwrap();
 }
 
