@@ -207,8 +207,10 @@ fn assert_refused_for_now(result: Result<Instance, DriverError>, port: u16) {
 	}
 }
 
-/// The deployment answers at `endpoint` again, over the state it had (`before`), booted twice.
-async fn assert_back_over_its_state(endpoint: &str, before: &Value) {
+/// The deployment is `back` on its `endpoint` and answers there over the state it had
+/// (`before`), booted twice.
+async fn assert_back_over_its_state(back: Instance, endpoint: &str, before: &Value) {
+	assert_eq!(back.endpoint.as_deref(), Some(endpoint));
 	let after = get(endpoint).await.expect("it answers again");
 	assert_eq!(after["subscription"], before["subscription"]);
 	assert_eq!(after["state"]["created_at"], before["state"]["created_at"]);
@@ -239,9 +241,7 @@ async fn a_resume_whose_port_another_program_took_starts_nothing_and_succeeds_on
 	assert_refused_for_now(driver.provision(&spec(7)).await, port);
 
 	drop(squatter);
-	let resumed = driver.resume(7).await.unwrap();
-	assert_eq!(resumed.endpoint.as_deref(), Some(endpoint.as_str()));
-	assert_back_over_its_state(&endpoint, &before).await;
+	assert_back_over_its_state(driver.resume(7).await.unwrap(), &endpoint, &before).await;
 	driver.deprovision(7).await.unwrap();
 }
 
@@ -270,9 +270,7 @@ async fn a_restart_finding_a_dead_program_s_port_taken_leaves_it_stopped_until_t
 	assert!(dir.path().join("8").join("workload.json").exists(), "the state is kept");
 
 	drop(squatter);
-	let restored = driver.provision(&spec(8)).await.unwrap();
-	assert_eq!(restored.endpoint.as_deref(), Some(endpoint.as_str()));
-	assert_back_over_its_state(&endpoint, &before).await;
+	assert_back_over_its_state(driver.provision(&spec(8)).await.unwrap(), &endpoint, &before).await;
 	driver.deprovision(8).await.unwrap();
 }
 
