@@ -11,7 +11,9 @@
 
 use dinfra::{
 	dinfra_subscription::events::{Suspended, Terminated},
-	runtime_types::dinfra_primitives::subscription::TerminationReason,
+	runtime_types::dinfra_primitives::{
+		runtime_api::SubscriptionPhase, subscription::TerminationReason,
+	},
 };
 use dinfra_zombienet::{
 	account, dinfra, is_parachain_on_relay, para_head_on_relay, set_min_runway, subscribe_and_run,
@@ -105,7 +107,12 @@ async fn a_subscription_lives_on_a_parachain_and_is_billed_by_relay_blocks() {
 		(subscriber_start - funding - sub.subscribe_fee, 0),
 		"the subscriber paid the funding and the fee, and has its deposit back"
 	);
-	assert!(para.view(ended_in, sub.id).await.is_none(), "an ended subscription is pruned");
+	// The chain keeps only the record of its end: phase Ended, why, and what came back.
+	let view = para.view(ended_in, sub.id).await.expect("a recent end is remembered");
+	assert!(matches!(view.phase, SubscriptionPhase::Ended), "{:?}", view.phase);
+	let end = view.ended.expect("why it ended");
+	assert!(matches!(end.reason, TerminationReason::OutOfFunds), "{:?}", end.reason);
+	assert_eq!((end.refunded, view.balance, view.paid), (0, 0, funding));
 	assert!(para.provider_deployments(ended_in, &provider).await.is_empty());
 
 	// 3. Billing through a stall. A subscription funded for 100 relay blocks runs; the collator
