@@ -328,7 +328,7 @@ impl LocalDriver {
 				deployments.insert(subscription, Arc::new(Supervised::idle(record, Life::Alive)));
 				continue;
 			}
-			if !adopted && driver.kept_port_free(&record).is_err() {
+			if !adopted && driver.kept_port_free(subscription, record.port).is_err() {
 				// Its program died while the reactor was down and another program took its
 				// port: left stopped; the next provision starts it once the port is free.
 				deployments.insert(subscription, Arc::new(Supervised::idle(record, Life::GaveUp)));
@@ -370,19 +370,18 @@ impl LocalDriver {
 	/// A kept port that another program on the host took while the deployment's own program
 	/// was stopped: its program is not started (it could not listen, and the other program's
 	/// answers would pass for its readiness). Temporary: tried again until the port is free.
-	fn kept_port_free(&self, record: &Record) -> Result<(), DriverError> {
-		if self.port_free(record.port) {
+	fn kept_port_free(&self, subscription: u64, port: u16) -> Result<(), DriverError> {
+		if self.port_free(port) {
 			return Ok(());
 		}
 		tracing::warn!(
-			subscription = record.subscription,
-			port = record.port,
+			subscription,
+			port,
 			"the deployment's port is held by another program on this host; not started"
 		);
 		Err(DriverError::Unavailable(format!(
-			"port {} of subscription {} is held by another program on this host; the \
-			 deployment is started once it is free",
-			record.port, record.subscription
+			"port {port} of subscription {subscription} is held by another program on this \
+			 host; the deployment is started once it is free"
 		)))
 	}
 
@@ -629,13 +628,13 @@ impl Driver for LocalDriver {
 					})?;
 					// A deployment that gave up is started afresh on its own port.
 					let port = match existing {
-						Some(s) => {
-							let kept = s.record.lock().ok().map(|r| r.clone());
-							if let Some(kept) = &kept {
-								self.kept_port_free(kept)?;
+						Some(s) => match s.record.lock().ok().map(|r| r.port) {
+							Some(port) => {
+								self.kept_port_free(spec.subscription, port)?;
+								Some(port)
 							}
-							kept.map(|r| r.port)
-						}
+							None => None,
+						},
 						None => self.free_port(&deployments),
 					}
 					.ok_or_else(|| {
@@ -727,7 +726,7 @@ impl Driver for LocalDriver {
 					.lock()
 					.map_err(|_| DriverError::Unavailable("a poisoned record lock".into()))?
 					.clone();
-				self.kept_port_free(&record)?;
+				self.kept_port_free(subscription, record.port)?;
 				record.suspended = false;
 				write_record(&self.config.state_dir, &record)?;
 				let supervised = self.supervise(record, false);
